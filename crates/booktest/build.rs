@@ -1,0 +1,669 @@
+//! Expands the book with mdBook's own `LinkPreprocessor` (through `mdbook-driver`, the library
+//! of the pinned `mdbook` binary), checks every include directive, sorts every Rust block into
+//! how it is tested, and hands the blocks skeptic must compile and run to skeptic.
+//!
+//! The build fails, naming the chapter, its line and the directive, when:
+//! - an included file, anchor or line range does not exist, or an anchor region is empty;
+//! - a Rust block renders with every line hidden (what a misspelled anchor used to do);
+//! - a fenced block has no language, or a Rust block has no way of being tested.
+//!
+//! Outputs in `OUT_DIR`:
+//! - `book/<chapter>.md`: each chapter as mdBook renders it (includes expanded);
+//! - `skeptic/<chapter>.md`: the same, with the blocks tested elsewhere fenced as `text`;
+//! - `book-tests.rs`: skeptic's tests, each calling `booktest::run_test` with its chapter and line;
+//! - `blocks.rs`: every Rust block of the book with its kind, for the policy test.
+
+use std::env;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+
+use mdbook_driver::MDBook;
+use mdbook_driver::book::BookItem;
+use mdbook_driver::builtin_renderers::MarkdownRenderer;
+use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag};
+
+/// A fenced code block, located in its file.
+struct Fence {
+    info: String,
+    /// 1-based line of the opening fence.
+    fence_line: usize,
+    /// What skeptic puts in the test name: newlines before the block's first text.
+    skeptic_line: usize,
+    text: String,
+}
+
+/// How a Rust block is tested.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    /// Compiled and run by skeptic, as it reads after expansion.
+    Skeptic,
+    /// Shown from a file under `examples/`: built and tested as a Cargo example.
+    Example,
+    /// Included from `tests/compile-fail/`: trybuild checks it fails with the shown message.
+    CompileFail,
+    /// `ignore`d, with the reason shown to the reader.
+    Ignored,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Skeptic => "skeptic",
+            Kind::Example => "example",
+            Kind::CompileFail => "compile_fail",
+            Kind::Ignored => "ignored",
+        }
+    }
+}
+
+struct Block {
+    chapter: String,
+    line: usize,
+    kind: Kind,
+    info: String,
+    included: String,
+    skeptic_name_suffix: Option<(String, usize)>,
+}
+
+/// The reason an `ignore`d block must carry, in the paragraph right above it.
+const IGNORE_REASON: &str = "**Not run:**";
+
+fn main() {
+    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let root = manifest_dir
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root");
+    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
+
+    for watched in [
+        "book.toml",
+        "src",
+        "examples",
+        "tests/compile-fail",
+        "README.md",
+        "Cargo.toml",
+        "Cargo.lock",
+    ] {
+        println!("cargo:rerun-if-changed={}", root.join(watched).display());
+    }
+
+    let mut errors = Vec::new();
+    check_mdbook_pin(&root, &mut errors);
+
+    let book = match MDBook::load(&root) {
+        Ok(book) => book,
+        Err(e) => fail(&[format!(
+            "book.toml / src/SUMMARY.md: mdBook cannot load the book: {e:#}"
+        )]),
+    };
+    let src_dir = root.join(&book.config.book.src);
+
+    // Source chapters, as written.
+    let mut sources: Vec<(PathBuf, String)> = Vec::new();
+    for item in book.iter() {
+        if let BookItem::Chapter(ch) = item
+            && let Some(path) = &ch.path
+        {
+            sources.push((path.clone(), ch.content.clone()));
+        }
+    }
+    for (path, content) in &sources {
+        check_directives(&root, &src_dir, path, content, &mut errors);
+    }
+    if !errors.is_empty() {
+        // mdBook would only log these and go on: stop before rendering anything.
+        fail(&errors);
+    }
+
+    // The same chapters after mdBook's preprocessors (includes expanded).
+    let (expanded_book, _) = book
+        .preprocess_book(&MarkdownRenderer::new())
+        .unwrap_or_else(|e| fail(&[format!("mdBook failed to preprocess the book: {e:#}")]));
+    // In book order, like `sources` (mdBook renames README.md to index.md, so not by path).
+    let mut expanded: Vec<String> = Vec::new();
+    for item in expanded_book.iter() {
+        if let BookItem::Chapter(ch) = item
+            && ch.path.is_some()
+        {
+            expanded.push(ch.content.clone());
+        }
+    }
+    assert_eq!(expanded.len(), sources.len(), "mdBook kept every chapter");
+
+    let book_out = out_dir.join("book");
+    let skeptic_out = out_dir.join("skeptic");
+    let _ = fs::remove_dir_all(&book_out);
+    let _ = fs::remove_dir_all(&skeptic_out);
+    fs::create_dir_all(&skeptic_out).expect("create OUT_DIR/skeptic");
+
+    let mut blocks = Vec::new();
+    let mut skeptic_docs = Vec::new();
+    let mut docs: Vec<(String, PathBuf, String, String)> = sources
+        .iter()
+        .zip(&expanded)
+        .map(|((path, source), expanded)| {
+            let shown = format!("src/{}", path.display());
+            let chapter_dir = src_dir.join(path.parent().unwrap_or(Path::new("")));
+            (shown, chapter_dir, source.clone(), expanded.clone())
+        })
+        .collect();
+    // The README's blocks are tested too; it has no includes.
+    let readme = fs::read_to_string(root.join("README.md")).unwrap_or_default();
+    docs.push(("README.md".into(), root.clone(), readme.clone(), readme));
+
+    for (shown, chapter_dir, source, expanded) in &docs {
+        if shown != "README.md" {
+            let copy = book_out.join(shown.trim_start_matches("src/"));
+            fs::create_dir_all(copy.parent().expect("parent")).expect("create OUT_DIR/book");
+            fs::write(&copy, expanded).expect("write expanded chapter");
+        }
+        let flat = shown.trim_start_matches("src/").replace(['/', '\\'], "--");
+        let stem = sanitize_test_name(flat.trim_end_matches(".md"));
+        let skeptic_copy = classify(
+            &root,
+            chapter_dir,
+            shown,
+            source,
+            expanded,
+            &stem,
+            &mut blocks,
+            &mut errors,
+        );
+        let skeptic_path = skeptic_out.join(&flat);
+        fs::write(&skeptic_path, skeptic_copy).expect("write skeptic copy");
+        skeptic_docs.push(skeptic_path);
+    }
+    if !errors.is_empty() {
+        fail(&errors);
+    }
+
+    skeptic::generate_doc_tests(&skeptic_docs);
+    // skeptic registered the copies in OUT_DIR; the sources are what authors edit.
+    write_book_tests(&out_dir, &blocks, &mut errors);
+    write_manifest(&out_dir, &blocks);
+    if !errors.is_empty() {
+        fail(&errors);
+    }
+}
+
+fn fail(errors: &[String]) -> ! {
+    eprintln!();
+    for error in errors {
+        eprintln!("error: {error}");
+    }
+    eprintln!(
+        "\nThe book is not consistent with its code ({} problem(s)); fix the chapter(s) named above.",
+        errors.len()
+    );
+    std::process::exit(1);
+}
+
+/// `mdbook-driver` (which expands the book here) must be the version of the pinned `mdbook`
+/// (which renders it for readers), or the tested text could differ from the published one.
+fn check_mdbook_pin(root: &Path, errors: &mut Vec<String>) {
+    let manifest: toml::Value = fs::read_to_string(root.join("Cargo.toml"))
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .expect("root Cargo.toml parses");
+    let pinned = manifest
+        .get("workspace")
+        .and_then(|w| w.get("metadata"))
+        .and_then(|m| m.get("tools"))
+        .and_then(|t| t.get("mdbook"))
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .to_owned();
+    let lock: toml::Value = fs::read_to_string(root.join("Cargo.lock"))
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(toml::Value::Table(Default::default()));
+    let locked = lock
+        .get("package")
+        .and_then(|p| p.as_array())
+        .into_iter()
+        .flatten()
+        .find(|p| p.get("name").and_then(|n| n.as_str()) == Some("mdbook-driver"))
+        .and_then(|p| p.get("version"))
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .to_owned();
+    if pinned.is_empty() || (!locked.is_empty() && locked != pinned) {
+        errors.push(format!(
+            "Cargo.toml: [workspace.metadata.tools] mdbook = \"{pinned}\" but Cargo.lock has \
+             mdbook-driver {locked}: pin both to the same version"
+        ));
+    }
+}
+
+/// One `{{#include …}}`-like directive found in a chapter.
+struct Directive {
+    line: usize,
+    text: String,
+    kind: &'static str,
+    path: String,
+    selector: Option<String>,
+}
+
+fn directives(content: &str) -> Vec<Directive> {
+    let mut found = Vec::new();
+    for (index, line) in content.lines().enumerate() {
+        let mut rest = line;
+        let mut offset = 0;
+        while let Some(start) = rest.find("{{#") {
+            let escaped = start > 0 && rest.as_bytes()[start - 1] == b'\\';
+            let after = &rest[start + 3..];
+            let Some(end) = after.find("}}") else { break };
+            let inner = after[..end].trim();
+            let mut words = inner.split_whitespace();
+            let kind = match words.next() {
+                Some("include") => "include",
+                Some("rustdoc_include") => "rustdoc_include",
+                Some("playground") => "playground",
+                _ => "",
+            };
+            if !escaped
+                && !kind.is_empty()
+                && let Some(spec) = words.next()
+            {
+                let (path, selector) = match spec.split_once(':') {
+                    Some((p, s)) => (p.to_owned(), Some(s.to_owned())),
+                    None => (spec.to_owned(), None),
+                };
+                found.push(Directive {
+                    line: index + 1,
+                    text: format!("{{{{#{inner}}}}}"),
+                    kind,
+                    path,
+                    selector,
+                });
+            }
+            offset += start + 3 + end + 2;
+            rest = &line[offset..];
+        }
+    }
+    found
+}
+
+fn anchor_name(line: &str, marker: &str) -> Option<String> {
+    let at = line.find(marker)?;
+    let name: String = line[at + marker.len()..]
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
+
+fn check_directives(
+    root: &Path,
+    src_dir: &Path,
+    chapter: &Path,
+    content: &str,
+    errors: &mut Vec<String>,
+) {
+    let chapter_dir = src_dir.join(chapter.parent().unwrap_or(Path::new("")));
+    for d in directives(content) {
+        let at = format!("src/{}:{}: {}", chapter.display(), d.line, d.text);
+        let file = normalize(&chapter_dir.join(&d.path));
+        let Ok(text) = fs::read_to_string(&file) else {
+            errors.push(format!(
+                "{at}: file {} does not exist",
+                shown_path(root, &file)
+            ));
+            continue;
+        };
+        let Some(selector) = d.selector.filter(|s| !s.is_empty()) else {
+            if text.trim().is_empty() {
+                errors.push(format!("{at}: file {} is empty", shown_path(root, &file)));
+            }
+            continue;
+        };
+        if d.kind == "playground" {
+            continue;
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        if selector.chars().all(|c| c.is_ascii_digit() || c == ':') {
+            // A line range `start:end` (1-based, inclusive), `start:` or `:end`.
+            let mut parts = selector.splitn(2, ':');
+            let start: usize = parts.next().and_then(|s| s.parse().ok()).unwrap_or(1);
+            let end: usize = parts
+                .next()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(lines.len());
+            if start == 0 || start > lines.len() || end > lines.len() || start > end {
+                errors.push(format!(
+                    "{at}: lines {selector} are outside {} ({} lines)",
+                    shown_path(root, &file),
+                    lines.len()
+                ));
+            }
+            continue;
+        }
+        let starts: Vec<usize> = (0..lines.len())
+            .filter(|&i| anchor_name(lines[i], "ANCHOR:").as_deref() == Some(selector.as_str()))
+            .collect();
+        let ends: Vec<usize> = (0..lines.len())
+            .filter(|&i| anchor_name(lines[i], "ANCHOR_END:").as_deref() == Some(selector.as_str()))
+            .collect();
+        if starts.is_empty() {
+            let mut known: Vec<String> = lines
+                .iter()
+                .filter_map(|l| anchor_name(l, "ANCHOR:"))
+                .collect();
+            known.sort();
+            known.dedup();
+            errors.push(format!(
+                "{at}: anchor `{selector}` not found in {} (anchors there: {})",
+                shown_path(root, &file),
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ));
+            continue;
+        }
+        if ends.is_empty() {
+            errors.push(format!(
+                "{at}: anchor `{selector}` has no `ANCHOR_END: {selector}` in {}",
+                shown_path(root, &file)
+            ));
+            continue;
+        }
+        let region_has_code = starts.iter().any(|&s| {
+            lines[s + 1..]
+                .iter()
+                .take_while(|l| anchor_name(l, "ANCHOR_END:").as_deref() != Some(&selector))
+                .any(|l| {
+                    !l.trim().is_empty()
+                        && anchor_name(l, "ANCHOR:").is_none()
+                        && anchor_name(l, "ANCHOR_END:").is_none()
+                })
+        });
+        if !region_has_code {
+            errors.push(format!(
+                "{at}: anchor `{selector}` in {} encloses no code",
+                shown_path(root, &file)
+            ));
+        }
+    }
+}
+
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn shown_path(root: &Path, file: &Path) -> String {
+    file.strip_prefix(root)
+        .unwrap_or(file)
+        .display()
+        .to_string()
+}
+
+fn fences(markdown: &str) -> Vec<Fence> {
+    let mut found = Vec::new();
+    let mut current: Option<Fence> = None;
+    for (event, range) in Parser::new(markdown).into_offset_iter() {
+        match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+                let fence_line = markdown[..range.start].matches('\n').count() + 1;
+                current = Some(Fence {
+                    info: info.to_string(),
+                    fence_line,
+                    skeptic_line: 0,
+                    text: String::new(),
+                });
+            }
+            Event::Text(text) => {
+                if let Some(fence) = current.as_mut() {
+                    if fence.text.is_empty() {
+                        fence.skeptic_line = markdown[..range.start].matches('\n').count();
+                    }
+                    fence.text.push_str(&text);
+                }
+            }
+            Event::End(Tag::CodeBlock(CodeBlockKind::Fenced(_))) => {
+                found.extend(current.take());
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The info string's words, split as rustdoc and skeptic split them.
+fn info_tokens(info: &str) -> Vec<&str> {
+    info.split(|c: char| !(c == '_' || c == '-' || c.is_alphanumeric()))
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+fn is_hidden(line: &str) -> bool {
+    let trimmed = line.trim_start();
+    trimmed.starts_with("# ") || trimmed == "#"
+}
+
+/// Sorts the blocks of one document, checks each can be tested, and returns the copy of the
+/// expanded document that skeptic reads (blocks tested elsewhere fenced as `text`).
+#[allow(clippy::too_many_arguments)]
+fn classify(
+    root: &Path,
+    chapter_dir: &Path,
+    shown: &str,
+    source: &str,
+    expanded: &str,
+    stem: &str,
+    blocks: &mut Vec<Block>,
+    errors: &mut Vec<String>,
+) -> String {
+    let source_fences = fences(source);
+    let expanded_fences = fences(expanded);
+    if source_fences.len() != expanded_fences.len() {
+        errors.push(format!(
+            "{shown}: {} fenced blocks as written but {} after includes: an included file \
+             contains a ``` fence, which breaks the page",
+            source_fences.len(),
+            expanded_fences.len()
+        ));
+        return expanded.to_owned();
+    }
+    let source_lines: Vec<&str> = source.lines().collect();
+    let mut copy_lines: Vec<String> = expanded.lines().map(str::to_owned).collect();
+    for (src, exp) in source_fences.iter().zip(&expanded_fences) {
+        let at = format!("{shown}:{}", src.fence_line);
+        if src.info.trim().is_empty() {
+            errors.push(format!(
+                "{at}: fenced block without a language: write ```rust, ```text, ```console, …"
+            ));
+            continue;
+        }
+        let tokens = info_tokens(&src.info);
+        if !tokens.contains(&"rust") {
+            continue;
+        }
+        if !exp
+            .text
+            .lines()
+            .any(|l| !l.trim().is_empty() && !is_hidden(l))
+        {
+            errors.push(format!(
+                "{at}: this Rust block renders with no visible line (a misspelled anchor, or an \
+                 include of hidden lines only)"
+            ));
+            continue;
+        }
+        let body: Vec<&str> = src.text.lines().filter(|l| !l.trim().is_empty()).collect();
+        let only_directive = match body.as_slice() {
+            [one] => directives(one).into_iter().next().filter(|d| {
+                one.trim() == d.text || one.trim().starts_with("{{#") && one.trim().ends_with("}}")
+            }),
+            _ => None,
+        };
+        let included = only_directive
+            .as_ref()
+            .map(|d| shown_path(root, &normalize(&chapter_dir.join(&d.path))))
+            .unwrap_or_default();
+
+        let kind = if tokens.contains(&"compile_fail") {
+            if !included.starts_with("tests/compile-fail/") || !included.ends_with(".rs") {
+                errors.push(format!(
+                    "{at}: a compile_fail block must be exactly one {{{{#include}}}} of a file \
+                     under tests/compile-fail/, which trybuild checks"
+                ));
+                continue;
+            }
+            let stderr = root.join(&included).with_extension("stderr");
+            if !stderr.exists() {
+                errors.push(format!(
+                    "{at}: {included} has no {} with the compiler's message: run \
+                     `TRYBUILD=overwrite cargo test --test compile_fail` and review it",
+                    shown_path(root, &stderr)
+                ));
+                continue;
+            }
+            Kind::CompileFail
+        } else if included.starts_with("examples/") {
+            Kind::Example
+        } else if tokens.contains(&"ignore") {
+            let above = source_lines[..src.fence_line - 1]
+                .iter()
+                .rev()
+                .skip_while(|l| l.trim().is_empty())
+                .take_while(|l| !l.trim().is_empty())
+                .any(|l| l.contains(IGNORE_REASON));
+            if !above {
+                errors.push(format!(
+                    "{at}: an `ignore`d block needs its reason in the paragraph right above it, \
+                     starting with {IGNORE_REASON}"
+                ));
+                continue;
+            }
+            Kind::Ignored
+        } else {
+            Kind::Skeptic
+        };
+
+        let skeptic_name_suffix = match kind {
+            Kind::Skeptic | Kind::Ignored => Some((stem.to_owned(), exp.skeptic_line)),
+            Kind::Example | Kind::CompileFail => {
+                // Tested elsewhere: hide it from skeptic without moving any line.
+                let fence = &mut copy_lines[exp.fence_line - 1];
+                let indent = fence.len() - fence.trim_start().len();
+                let ticks: String = fence
+                    .trim_start()
+                    .chars()
+                    .take_while(|&c| c == '`' || c == '~')
+                    .collect();
+                *fence = format!("{}{}text", &fence[..indent], ticks);
+                None
+            }
+        };
+        blocks.push(Block {
+            chapter: shown.to_owned(),
+            line: src.fence_line,
+            kind,
+            info: src.info.clone(),
+            included,
+            skeptic_name_suffix,
+        });
+    }
+    let mut copy = copy_lines.join("\n");
+    copy.push('\n');
+    copy
+}
+
+/// skeptic's own rule for turning a file stem or heading into part of a test name.
+fn sanitize_test_name(s: &str) -> String {
+    s.to_ascii_lowercase()
+        .chars()
+        .map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '_' })
+        .collect::<String>()
+        .split('_')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+/// Rewrites skeptic's generated tests so that each one calls `booktest::run_test` with the
+/// chapter and line it came from (skeptic only knows the expanded copy in `OUT_DIR`).
+fn write_book_tests(out_dir: &Path, blocks: &[Block], errors: &mut Vec<String>) {
+    let generated =
+        fs::read_to_string(out_dir.join("skeptic-tests.rs")).expect("skeptic wrote its tests");
+    let mut out = String::from("// Generated by crates/booktest/build.rs from skeptic's tests.\n");
+    let mut location: Option<(&str, usize)> = None;
+    let mut count = 0;
+    for line in generated.lines() {
+        if line.trim() == "extern crate skeptic;" {
+            continue;
+        }
+        if let Some(name) = line
+            .strip_prefix("#[test] fn ")
+            .and_then(|rest| rest.split_once("()"))
+            .map(|(name, _)| name)
+        {
+            location = blocks.iter().find_map(|b| {
+                let (stem, n) = b.skeptic_name_suffix.as_ref()?;
+                (name.starts_with(stem.as_str()) && name.ends_with(&format!("_line_{n}")))
+                    .then_some((b.chapter.as_str(), b.line))
+            });
+            if location.is_none() {
+                errors.push(format!(
+                    "skeptic made test `{name}` from a block this build did not classify"
+                ));
+            }
+            count += 1;
+        }
+        let mut line = line.to_owned();
+        for call in ["run_test", "compile_test"] {
+            let from = format!("skeptic::rt::{call}(");
+            if line.contains(&from)
+                && let Some((chapter, at)) = location
+            {
+                line = line.replace(&from, &format!("booktest::{call}(r#\"{chapter}\"#, {at}, "));
+            }
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    let expected = blocks
+        .iter()
+        .filter(|b| b.skeptic_name_suffix.is_some())
+        .count();
+    if count != expected {
+        errors.push(format!(
+            "skeptic generated {count} tests for {expected} blocks it should test"
+        ));
+    }
+    fs::write(out_dir.join("book-tests.rs"), out).expect("write book-tests.rs");
+}
+
+fn write_manifest(out_dir: &Path, blocks: &[Block]) {
+    let mut out =
+        String::from("// Generated by crates/booktest/build.rs: every Rust block of the book.\n");
+    out.push_str("const BLOCKS: &[Block] = &[\n");
+    for b in blocks {
+        let _ = writeln!(
+            out,
+            "    Block {{ chapter: {:?}, line: {}, kind: {:?}, info: {:?}, included: {:?} }},",
+            b.chapter,
+            b.line,
+            b.kind.name(),
+            b.info,
+            b.included
+        );
+    }
+    out.push_str("];\n");
+    fs::write(out_dir.join("blocks.rs"), out).expect("write blocks.rs");
+}

@@ -1,0 +1,109 @@
+//! Runs the book's Rust blocks through skeptic, naming the source chapter and line on failure,
+//! and remembering which exact snippets already passed so that an edit of prose does not
+//! recompile every snippet of the book.
+//!
+//! The memory is a stamp file per passed snippet in `target/<profile>/booktest-passed/`, named
+//! by a hash of everything the outcome depends on: the snippet's full text (hidden lines
+//! included), whether it is run or only compiled, `rustc -vV`, `Cargo.lock` and `RUSTFLAGS`.
+//! Only stamps are stored, never executables, and each is written to a temporary name and then
+//! renamed, so concurrent tests never see a half-written entry. A clean checkout has no stamps:
+//! every snippet is compiled and run. `BOOKTEST_CACHE=0` turns the memory off.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::LazyLock;
+use std::{env, fs, thread};
+
+/// Compiles and runs one block, as `skeptic::rt::run_test` does.
+pub fn run_test(chapter: &str, line: usize, root: &str, out_dir: &str, target: &str, text: &str) {
+    checked(chapter, line, out_dir, "run", text, || {
+        skeptic::rt::run_test(root, out_dir, target, text)
+    });
+}
+
+/// Compiles one `no_run` block, as `skeptic::rt::compile_test` does.
+pub fn compile_test(
+    chapter: &str,
+    line: usize,
+    root: &str,
+    out_dir: &str,
+    target: &str,
+    text: &str,
+) {
+    checked(chapter, line, out_dir, "compile", text, || {
+        skeptic::rt::compile_test(root, out_dir, target, text)
+    });
+}
+
+fn checked(chapter: &str, line: usize, out_dir: &str, mode: &str, text: &str, test: impl FnOnce()) {
+    let stamp = stamp_path(out_dir, mode, text);
+    if let Some(stamp) = &stamp
+        && stamp.exists()
+    {
+        println!(
+            "{chapter}:{line}: unchanged since it last passed ({})",
+            stamp.display()
+        );
+        return;
+    }
+    match panic::catch_unwind(AssertUnwindSafe(test)) {
+        Ok(()) => {
+            if let Some(stamp) = stamp {
+                write_stamp(&stamp, &format!("{chapter}:{line}\n"));
+            }
+        }
+        Err(failure) => {
+            eprintln!("\n==> the Rust block at {chapter}:{line} failed (see the output above)\n");
+            panic::resume_unwind(failure);
+        }
+    }
+}
+
+/// Everything a snippet's outcome depends on besides its own text.
+static ENVIRONMENT: LazyLock<u64> = LazyLock::new(|| {
+    let mut hasher = DefaultHasher::new();
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let version = Command::new(rustc).arg("-vV").output().map(|o| o.stdout);
+    version.unwrap_or_default().hash(&mut hasher);
+    let lock = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.lock");
+    fs::read(lock).unwrap_or_default().hash(&mut hasher);
+    env::var("RUSTFLAGS").unwrap_or_default().hash(&mut hasher);
+    hasher.finish()
+});
+
+fn stamp_path(out_dir: &str, mode: &str, text: &str) -> Option<PathBuf> {
+    if env::var("BOOKTEST_CACHE").is_ok_and(|v| v == "0") {
+        return None;
+    }
+    let mut hasher = DefaultHasher::new();
+    (*ENVIRONMENT, mode, text).hash(&mut hasher);
+    // OUT_DIR is target/<profile>/build/booktest-<hash>/out (or …/build/booktest/<hash>/out).
+    let build = Path::new(out_dir)
+        .ancestors()
+        .skip(1)
+        .find(|dir| dir.file_name().is_some_and(|name| name == "build"))?;
+    let profile = build.parent()?;
+    Some(
+        profile
+            .join("booktest-passed")
+            .join(format!("{:016x}", hasher.finish())),
+    )
+}
+
+fn write_stamp(stamp: &Path, content: &str) {
+    let Some(dir) = stamp.parent() else { return };
+    if fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let temporary = dir.join(format!(
+        ".{}.{}.{:?}",
+        stamp.file_name().unwrap_or_default().to_string_lossy(),
+        std::process::id(),
+        thread::current().id()
+    ));
+    if fs::write(&temporary, content).is_ok() && fs::rename(&temporary, stamp).is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+}

@@ -1,0 +1,148 @@
+//! Accounts for every Rust block of the book: each is tested by skeptic, checked to fail to
+//! compile by trybuild, shown from an example that Cargo builds and tests, or `ignore`d with a
+//! reason the reader sees (build.rs enforces the reason). Prints the counts.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+struct Block {
+    chapter: &'static str,
+    line: usize,
+    kind: &'static str,
+    info: &'static str,
+    included: &'static str,
+}
+
+include!(concat!(env!("OUT_DIR"), "/blocks.rs"));
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `[[example]]` targets of the companion crate: name -> (path, test).
+fn examples() -> BTreeMap<String, (String, bool)> {
+    let manifest: toml::Value = fs::read_to_string(root().join("Cargo.toml"))
+        .expect("read Cargo.toml")
+        .parse()
+        .expect("parse Cargo.toml");
+    manifest
+        .get("example")
+        .and_then(|e| e.as_array())
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            let name = e["name"].as_str().expect("example name").to_owned();
+            let path = e["path"].as_str().expect("example path").to_owned();
+            let test = e.get("test").and_then(|t| t.as_bool()).unwrap_or(false);
+            (name, (path, test))
+        })
+        .collect()
+}
+
+#[test]
+fn every_rust_block_is_accounted_for() {
+    let examples = examples();
+    let example_dirs: BTreeSet<PathBuf> = examples
+        .values()
+        .map(|(path, _)| Path::new(path).parent().expect("example dir").to_owned())
+        .collect();
+    let mut problems = Vec::new();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for b in BLOCKS {
+        *counts.entry(b.kind).or_default() += 1;
+        let at = format!("{}:{} (```{})", b.chapter, b.line, b.info);
+        match b.kind {
+            "skeptic" | "ignored" => {}
+            "example" => {
+                // The shown file must be compiled as part of an example target that runs its tests.
+                let dir = Path::new(b.included)
+                    .parent()
+                    .expect("included file has a dir");
+                let owner = examples
+                    .values()
+                    .find(|(path, _)| Path::new(path).parent() == Some(dir));
+                match owner {
+                    None => problems.push(format!(
+                        "{at}: {} is not part of any [[example]] in Cargo.toml (known dirs: {:?})",
+                        b.included, example_dirs
+                    )),
+                    Some((_, false)) => problems.push(format!(
+                        "{at}: the example holding {} must set `test = true`",
+                        b.included
+                    )),
+                    Some(_) => {}
+                }
+                if !root().join(b.included).exists() {
+                    problems.push(format!("{at}: {} does not exist", b.included));
+                }
+            }
+            "compile_fail" => {
+                // The chapter must show the compiler's message right there, from the .stderr
+                // file trybuild compares against.
+                let stderr = Path::new(b.included).with_extension("stderr");
+                let chapter = fs::read_to_string(root().join(b.chapter)).expect("read chapter");
+                let file_name = stderr
+                    .file_name()
+                    .expect("name")
+                    .to_string_lossy()
+                    .into_owned();
+                if !chapter.contains(&file_name) {
+                    problems.push(format!(
+                        "{at}: shows {} but not the compiler message in {}",
+                        b.included,
+                        stderr.display()
+                    ));
+                }
+            }
+            other => problems.push(format!("{at}: unknown kind {other}")),
+        }
+    }
+    let summary = format!(
+        "book blocks: {} Rust blocks: {} run by skeptic, {} shown from tested examples, \
+         {} checked to fail to compile, {} ignored with a reason\n",
+        BLOCKS.len(),
+        counts.get("skeptic").unwrap_or(&0),
+        counts.get("example").unwrap_or(&0),
+        counts.get("compile_fail").unwrap_or(&0),
+        counts.get("ignored").unwrap_or(&0),
+    );
+    // Straight to the terminal: the test harness would swallow println! of a passing test.
+    let _ = std::io::stdout().write_all(summary.as_bytes());
+    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
+}
+
+#[test]
+fn every_program_under_examples_is_an_example_target_that_runs_its_tests() {
+    let examples = examples();
+    let declared: BTreeSet<String> = examples.values().map(|(p, _)| p.clone()).collect();
+    let mut problems = Vec::new();
+    let mut stack = vec![root().join("examples")];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).expect("read examples dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n == "main.rs") {
+                let relative = path
+                    .strip_prefix(root())
+                    .expect("under root")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                if !declared.contains(&relative) {
+                    problems.push(format!("{relative} has no [[example]] entry in Cargo.toml"));
+                }
+            }
+        }
+    }
+    for (name, (path, test)) in &examples {
+        if !test {
+            problems.push(format!("example {name} ({path}) must set `test = true`"));
+        }
+        if !root().join(path).exists() {
+            problems.push(format!("example {name}: {path} does not exist"));
+        }
+    }
+    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
+}

@@ -1,0 +1,121 @@
+//! Runs every example program of the book as a reader would (`cargo run --example NAME`), and
+//! checks what it prints against `output.txt` beside its `main.rs`, the file the chapter shows.
+//! `cargo test` builds the examples before running this. To accept a new output after review:
+//! `UPDATE_OUTPUT=1 cargo test --test examples`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TIME_LIMIT: Duration = Duration::from_secs(120);
+
+fn examples() -> Vec<(String, PathBuf)> {
+    let manifest: toml::Value =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+            .expect("read Cargo.toml")
+            .parse()
+            .expect("parse Cargo.toml");
+    manifest["example"]
+        .as_array()
+        .expect("[[example]] entries")
+        .iter()
+        .map(|e| {
+            let name = e["name"].as_str().expect("name").to_owned();
+            let path =
+                Path::new(env!("CARGO_MANIFEST_DIR")).join(e["path"].as_str().expect("path"));
+            (name, path)
+        })
+        .collect()
+}
+
+/// `target/<profile>/examples/NAME`, next to the `deps/` directory this test runs from.
+fn example_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    let profile = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>");
+    profile
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
+
+#[test]
+fn every_example_runs_and_prints_what_its_chapter_shows() {
+    let mut problems = Vec::new();
+    for (name, main_rs) in examples() {
+        let binary = example_binary(&name);
+        if !binary.exists() {
+            problems.push(format!(
+                "{name}: {} is not built; run the whole `cargo test` (it builds the examples)",
+                binary.display()
+            ));
+            continue;
+        }
+        let started = Instant::now();
+        let mut child = Command::new(&binary)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start example");
+        // Read stdout/stderr on threads so a chatty example cannot block on a full pipe.
+        let mut stdout = child.stdout.take().expect("stdout");
+        let mut stderr = child.stderr.take().expect("stderr");
+        let out = std::thread::spawn(move || {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut stdout, &mut s).map(|_| s)
+        });
+        let err = std::thread::spawn(move || {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut stderr, &mut s).map(|_| s)
+        });
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break Some(status);
+            }
+            if started.elapsed() > TIME_LIMIT {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let stdout = out.join().expect("stdout thread").expect("utf-8 stdout");
+        let stderr = err.join().expect("stderr thread").expect("utf-8 stderr");
+        match status {
+            None => {
+                problems.push(format!(
+                    "{name}: still running after {TIME_LIMIT:?}; killed"
+                ));
+                continue;
+            }
+            Some(status) if !status.success() => {
+                problems.push(format!(
+                    "{name}: exited with {status}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+                ));
+                continue;
+            }
+            Some(_) => {}
+        }
+        let expected_path = main_rs.with_file_name("output.txt");
+        if std::env::var_os("UPDATE_OUTPUT").is_some() {
+            fs::write(&expected_path, &stdout).expect("write output.txt");
+            continue;
+        }
+        match fs::read_to_string(&expected_path) {
+            Ok(expected) if expected == stdout => {}
+            Ok(expected) => problems.push(format!(
+                "{name}: prints something else than {} (the chapter shows that file)\n--- expected\n{expected}--- actual\n{stdout}",
+                expected_path.display()
+            )),
+            Err(_) => problems.push(format!(
+                "{name}: no {} to compare with; review the output and run UPDATE_OUTPUT=1 cargo test --test examples",
+                expected_path.display()
+            )),
+        }
+    }
+    assert!(problems.is_empty(), "\n{}\n", problems.join("\n\n"));
+}

@@ -1,0 +1,150 @@
+//! Project commands, run as `cargo xtask <command>` (an alias in `.cargo/config.toml`).
+//!
+//! - `serve [ARGS…]`: serve the book at http://localhost:3000 (installs the pinned mdBook first)
+//! - `build`: render the book into `target/book`, failing on any mdBook warning or error
+//! - `mdbook [ARGS…]`: run the pinned mdBook with any arguments (installs it first)
+//!
+//! The mdBook version is pinned once, in the root `Cargo.toml` under
+//! `[workspace.metadata.tools]`; it is installed into `.tools/` inside the project.
+
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve(&args[1..]),
+        Some("build") => build(),
+        Some("mdbook") => mdbook(&args[1..]),
+        _ => Err(
+            "usage: cargo xtask serve [ARGS…] | cargo xtask build | cargo xtask mdbook [ARGS…]"
+                .into(),
+        ),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace root")
+        .to_owned()
+}
+
+/// The version under `[workspace.metadata.tools]` in the root Cargo.toml.
+fn pinned(tool: &str) -> Result<String, String> {
+    let manifest = fs::read_to_string(root().join("Cargo.toml"))
+        .map_err(|e| format!("cannot read Cargo.toml: {e}"))?;
+    let mut in_tools = false;
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_tools = line == "[workspace.metadata.tools]";
+        } else if in_tools
+            && let Some((key, value)) = line.split_once('=')
+            && key.trim() == tool
+        {
+            return Ok(value.trim().trim_matches('"').to_owned());
+        }
+    }
+    Err(format!(
+        "no `{tool} = \"…\"` under [workspace.metadata.tools] in Cargo.toml"
+    ))
+}
+
+/// The pinned mdBook, installed into `.tools/` when missing or of another version.
+fn mdbook_binary() -> Result<PathBuf, String> {
+    let version = pinned("mdbook")?;
+    let tools = root().join(".tools");
+    let binary = tools
+        .join("bin")
+        .join(format!("mdbook{}", env::consts::EXE_SUFFIX));
+    let installed = Command::new(&binary)
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    if installed.as_deref() == Some(&format!("mdbook v{version}")) {
+        return Ok(binary);
+    }
+    eprintln!(
+        "xtask: installing mdbook {version} into {} (once; takes a few minutes)",
+        tools.display()
+    );
+    let status = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "install",
+            "mdbook",
+            "--locked",
+            "--version",
+            &version,
+            "--root",
+        ])
+        .arg(&tools)
+        .status()
+        .map_err(|e| format!("cannot run cargo install: {e}"))?;
+    if !status.success() {
+        return Err(format!("cargo install mdbook {version} failed ({status})"));
+    }
+    Ok(binary)
+}
+
+fn mdbook(args: &[String]) -> Result<(), String> {
+    let status = Command::new(mdbook_binary()?)
+        .args(args)
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run mdbook: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("mdbook {} failed ({status})", args.join(" ")))
+    }
+}
+
+fn serve(args: &[String]) -> Result<(), String> {
+    let mut all = vec!["serve".to_owned()];
+    all.extend_from_slice(args);
+    mdbook(&all)
+}
+
+/// Renders the book; any line mdBook logs at WARN or ERROR level fails the build.
+fn build() -> Result<(), String> {
+    let output = Command::new(mdbook_binary()?)
+        .arg("build")
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cannot run mdbook: {e}"))?;
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    eprint!("{log}");
+    let complaints: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+        .collect();
+    if !output.status.success() {
+        return Err(format!("mdbook build failed ({})", output.status));
+    }
+    if !complaints.is_empty() {
+        return Err(format!(
+            "mdbook build logged {} warning(s)/error(s)",
+            complaints.len()
+        ));
+    }
+    eprintln!(
+        "xtask: the book is in {}",
+        root().join("target/book").display()
+    );
+    Ok(())
+}
