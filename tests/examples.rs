@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 const TIME_LIMIT: Duration = Duration::from_secs(120);
 
 fn examples() -> Vec<(String, PathBuf)> {
-    let manifest: toml::Value =
+    let manifest: toml::Table =
         fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
             .expect("read Cargo.toml")
             .parse()
