@@ -45,7 +45,9 @@ fn example_binary(name: &str) -> PathBuf {
 fn every_example_runs_and_prints_what_its_chapter_shows() {
     let mut problems = Vec::new();
     for (name, main_rs) in examples() {
+        let shown_in = chapters_showing(main_rs.parent().expect("example dir"));
         let binary = example_binary(&name);
+        let name = format!("{name} (shown in {})", shown_in.join(", "));
         if !binary.exists() {
             problems.push(format!(
                 "{name}: {} is not built; run the whole `cargo test` (it builds the examples)",
@@ -118,4 +120,35 @@ fn every_example_runs_and_prints_what_its_chapter_shows() {
         }
     }
     assert!(problems.is_empty(), "\n{}\n", problems.join("\n\n"));
+}
+
+/// The chapters that show files of the example in `dir`, to name them in failures.
+fn chapters_showing(dir: &Path) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let relative = dir
+        .strip_prefix(root)
+        .unwrap_or(dir)
+        .to_string_lossy()
+        .replace('\\', "/");
+    let mut found = Vec::new();
+    let mut stack = vec![root.join("src")];
+    while let Some(current) = stack.pop() {
+        for entry in fs::read_dir(&current).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if fs::read_to_string(&path)
+                .is_ok_and(|text| text.contains(&format!("{relative}/")))
+            {
+                found.push(
+                    path.strip_prefix(root)
+                        .unwrap_or(&path)
+                        .display()
+                        .to_string(),
+                );
+            }
+        }
+    }
+    found.sort();
+    found
 }

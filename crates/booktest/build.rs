@@ -16,12 +16,16 @@
 use std::env;
 use std::fmt::Write as _;
 use std::fs;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use mdbook_driver::MDBook;
 use mdbook_driver::book::BookItem;
 use mdbook_driver::builtin_renderers::MarkdownRenderer;
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag};
+
+#[path = "src/check.rs"]
+mod check;
+use check::{check_directives, directives, is_hidden, normalize, shown_path};
 
 /// A fenced code block, located in its file.
 struct Fence {
@@ -110,7 +114,13 @@ fn main() {
         }
     }
     for (path, content) in &sources {
-        check_directives(&root, &src_dir, path, content, &mut errors);
+        errors.extend(check_directives(&root, &src_dir, path, content));
+        // Anything a page includes, wherever it lives, changes the page.
+        let chapter_dir = src_dir.join(path.parent().unwrap_or(Path::new("")));
+        for d in directives(content) {
+            let file = normalize(&chapter_dir.join(&d.path));
+            println!("cargo:rerun-if-changed={}", file.display());
+        }
     }
     if !errors.is_empty() {
         // mdBook would only log these and go on: stop before rendering anything.
@@ -237,181 +247,6 @@ fn check_mdbook_pin(root: &Path, errors: &mut Vec<String>) {
     }
 }
 
-/// One `{{#include …}}`-like directive found in a chapter.
-struct Directive {
-    line: usize,
-    text: String,
-    kind: &'static str,
-    path: String,
-    selector: Option<String>,
-}
-
-fn directives(content: &str) -> Vec<Directive> {
-    let mut found = Vec::new();
-    for (index, line) in content.lines().enumerate() {
-        let mut rest = line;
-        let mut offset = 0;
-        while let Some(start) = rest.find("{{#") {
-            let escaped = start > 0 && rest.as_bytes()[start - 1] == b'\\';
-            let after = &rest[start + 3..];
-            let Some(end) = after.find("}}") else { break };
-            let inner = after[..end].trim();
-            let mut words = inner.split_whitespace();
-            let kind = match words.next() {
-                Some("include") => "include",
-                Some("rustdoc_include") => "rustdoc_include",
-                Some("playground") => "playground",
-                _ => "",
-            };
-            if !escaped
-                && !kind.is_empty()
-                && let Some(spec) = words.next()
-            {
-                let (path, selector) = match spec.split_once(':') {
-                    Some((p, s)) => (p.to_owned(), Some(s.to_owned())),
-                    None => (spec.to_owned(), None),
-                };
-                found.push(Directive {
-                    line: index + 1,
-                    text: format!("{{{{#{inner}}}}}"),
-                    kind,
-                    path,
-                    selector,
-                });
-            }
-            offset += start + 3 + end + 2;
-            rest = &line[offset..];
-        }
-    }
-    found
-}
-
-fn anchor_name(line: &str, marker: &str) -> Option<String> {
-    let at = line.find(marker)?;
-    let name: String = line[at + marker.len()..]
-        .trim_start()
-        .chars()
-        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
-        .collect();
-    (!name.is_empty()).then_some(name)
-}
-
-fn check_directives(
-    root: &Path,
-    src_dir: &Path,
-    chapter: &Path,
-    content: &str,
-    errors: &mut Vec<String>,
-) {
-    let chapter_dir = src_dir.join(chapter.parent().unwrap_or(Path::new("")));
-    for d in directives(content) {
-        let at = format!("src/{}:{}: {}", chapter.display(), d.line, d.text);
-        let file = normalize(&chapter_dir.join(&d.path));
-        let Ok(text) = fs::read_to_string(&file) else {
-            errors.push(format!(
-                "{at}: file {} does not exist",
-                shown_path(root, &file)
-            ));
-            continue;
-        };
-        let Some(selector) = d.selector.filter(|s| !s.is_empty()) else {
-            if text.trim().is_empty() {
-                errors.push(format!("{at}: file {} is empty", shown_path(root, &file)));
-            }
-            continue;
-        };
-        if d.kind == "playground" {
-            continue;
-        }
-        let lines: Vec<&str> = text.lines().collect();
-        if selector.chars().all(|c| c.is_ascii_digit() || c == ':') {
-            // A line range `start:end` (1-based, inclusive), `start:` or `:end`.
-            let mut parts = selector.splitn(2, ':');
-            let start: usize = parts.next().and_then(|s| s.parse().ok()).unwrap_or(1);
-            let end: usize = parts
-                .next()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(lines.len());
-            if start == 0 || start > lines.len() || end > lines.len() || start > end {
-                errors.push(format!(
-                    "{at}: lines {selector} are outside {} ({} lines)",
-                    shown_path(root, &file),
-                    lines.len()
-                ));
-            }
-            continue;
-        }
-        let starts: Vec<usize> = (0..lines.len())
-            .filter(|&i| anchor_name(lines[i], "ANCHOR:").as_deref() == Some(selector.as_str()))
-            .collect();
-        let ends: Vec<usize> = (0..lines.len())
-            .filter(|&i| anchor_name(lines[i], "ANCHOR_END:").as_deref() == Some(selector.as_str()))
-            .collect();
-        if starts.is_empty() {
-            let mut known: Vec<String> = lines
-                .iter()
-                .filter_map(|l| anchor_name(l, "ANCHOR:"))
-                .collect();
-            known.sort();
-            known.dedup();
-            errors.push(format!(
-                "{at}: anchor `{selector}` not found in {} (anchors there: {})",
-                shown_path(root, &file),
-                if known.is_empty() {
-                    "none".to_owned()
-                } else {
-                    known.join(", ")
-                }
-            ));
-            continue;
-        }
-        if ends.is_empty() {
-            errors.push(format!(
-                "{at}: anchor `{selector}` has no `ANCHOR_END: {selector}` in {}",
-                shown_path(root, &file)
-            ));
-            continue;
-        }
-        let region_has_code = starts.iter().any(|&s| {
-            lines[s + 1..]
-                .iter()
-                .take_while(|l| anchor_name(l, "ANCHOR_END:").as_deref() != Some(&selector))
-                .any(|l| {
-                    !l.trim().is_empty()
-                        && anchor_name(l, "ANCHOR:").is_none()
-                        && anchor_name(l, "ANCHOR_END:").is_none()
-                })
-        });
-        if !region_has_code {
-            errors.push(format!(
-                "{at}: anchor `{selector}` in {} encloses no code",
-                shown_path(root, &file)
-            ));
-        }
-    }
-}
-
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-fn shown_path(root: &Path, file: &Path) -> String {
-    file.strip_prefix(root)
-        .unwrap_or(file)
-        .display()
-        .to_string()
-}
-
 fn fences(markdown: &str) -> Vec<Fence> {
     let mut found = Vec::new();
     let mut current: Option<Fence> = None;
@@ -448,11 +283,6 @@ fn info_tokens(info: &str) -> Vec<&str> {
     info.split(|c: char| !(c == '_' || c == '-' || c.is_alphanumeric()))
         .filter(|t| !t.is_empty())
         .collect()
-}
-
-fn is_hidden(line: &str) -> bool {
-    let trimmed = line.trim_start();
-    trimmed.starts_with("# ") || trimmed == "#"
 }
 
 /// Sorts the blocks of one document, checks each can be tested, and returns the copy of the

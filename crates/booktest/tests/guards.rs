@@ -1,0 +1,111 @@
+//! The checks that stop a stale include from passing, tested on broken copies of real pages.
+//! build.rs runs the same `check_directives` on every chapter before mdBook expands it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use booktest::check::{check_directives, is_hidden};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
+}
+
+const CHAPTER: &str = "ch10/10-06-reloading-modules.md";
+
+fn chapter() -> String {
+    fs::read_to_string(root().join("src").join(CHAPTER)).expect("read the 10.6 chapter")
+}
+
+fn check(content: &str) -> Vec<String> {
+    check_directives(&root(), &root().join("src"), Path::new(CHAPTER), content)
+}
+
+/// Breaks the first directive of `chapter` that contains `from`, and returns the errors.
+fn check_with(from: &str, to: &str) -> Vec<String> {
+    let content = chapter();
+    assert!(
+        content.contains(from),
+        "the chapter no longer contains {from:?}"
+    );
+    check(&content.replacen(from, to, 1))
+}
+
+#[test]
+fn the_real_chapters_pass() {
+    assert_eq!(check(&chapter()), Vec::<String>::new());
+}
+
+#[test]
+fn a_misspelled_anchor_fails_with_the_message_the_book_shows() {
+    let errors = check_with("main.rs:aliases}}", "main.rs:aliasses}}");
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    // "How this book is tested" includes this file: keep the message it shows real.
+    // (`\{{#` keeps mdBook from expanding the quoted directive.)
+    let shown = format!("error: {}\n", errors[0].replace("{{#", "\\{{#"));
+    let file = root().join("crates/booktest/tests/misspelled-anchor.txt");
+    if std::env::var_os("UPDATE_OUTPUT").is_some() {
+        fs::write(&file, &shown).expect("write misspelled-anchor.txt");
+    }
+    let quoted = fs::read_to_string(&file).expect("read misspelled-anchor.txt");
+    assert_eq!(
+        quoted, shown,
+        "the message changed: review it and run UPDATE_OUTPUT=1 cargo test -p booktest --test guards"
+    );
+}
+
+#[test]
+fn a_missing_file_is_named() {
+    let errors = check_with("counter.rs:counter}}", "countr.rs:counter}}");
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].starts_with("src/ch10/10-06-reloading-modules.md:"));
+    assert!(
+        errors[0].ends_with("file examples/ch10/10-06-reloading-modules/countr.rs does not exist")
+    );
+}
+
+#[test]
+fn an_anchor_without_its_end_or_without_code_is_refused() {
+    let dir = tempfile_dir("anchors");
+    fs::write(
+        dir.join("code.rs"),
+        "// ANCHOR: open\nfn a() {}\n// ANCHOR: empty\n\n// ANCHOR_END: empty\n",
+    )
+    .expect("write code.rs");
+    let src = dir.join("src");
+    fs::create_dir_all(&src).expect("create src");
+    let content = "```rust\n{{#include ../code.rs:open}}\n```\n\n```rust\n{{#rustdoc_include ../code.rs:empty}}\n```\n\n```rust\n{{#include ../code.rs:9:12}}\n```\n";
+    let errors = check_directives(&dir, &src, Path::new("page.md"), content);
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+    assert!(
+        errors[0].contains("src/page.md:2:") && errors[0].contains("has no `ANCHOR_END: open`")
+    );
+    assert!(errors[1].contains("src/page.md:6:") && errors[1].contains("encloses no code"));
+    assert!(
+        errors[2].contains("src/page.md:10:") && errors[2].contains("outside code.rs (5 lines)")
+    );
+}
+
+#[test]
+fn an_escaped_directive_is_left_alone() {
+    let errors = check("Write \\{{#include no/such/file.rs}} to include a file.\n");
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[test]
+fn hidden_lines_are_recognised_like_rustdoc_does() {
+    assert!(is_hidden("# use std::fmt;"));
+    assert!(is_hidden("    # let x = 1;"));
+    assert!(is_hidden("#"));
+    assert!(!is_hidden("#[derive(Debug)]"));
+    assert!(!is_hidden("#![allow(dead_code)]"));
+}
+
+fn tempfile_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("guards-{name}"));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
