@@ -1,0 +1,193 @@
+//! Recipe 10.6, "Reloading modules": a configuration file reloaded while threads read it.
+//! Run the scripted demo with `cargo run --example 10-06-config-reload`, or watch your own file
+//! with `cargo run --example 10-06-config-reload -- --watch app.toml` (Ctrl-C stops it).
+
+mod config;
+mod reloader;
+#[cfg(test)]
+mod tests;
+
+use std::error::Error;
+use std::fs;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
+use std::thread;
+use std::time::Duration;
+
+use config::Config;
+use reloader::{ConfigHandle, ReloadEvent, Reloader};
+
+/// How long the demo waits for the reloader to react to one edit before giving up.
+const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+const FIRST: &str = r#"
+greeting = "hello"
+timeout_ms = 1500
+
+[limits]
+requests_per_second = 100
+burst = 200
+"#;
+
+// ANCHOR: edits
+/// What the demo saves, in order: the description printed, then the file's new text.
+const EDITS: [(&str, &str); 8] = [
+    (
+        "shorter timeout",
+        "greeting = \"hello\"\ntimeout_ms = 800\n\n[limits]\nrequests_per_second = 100\nburst = 200\n",
+    ),
+    (
+        "malformed",
+        "greeting = \"hello\"\ntimeout_ms = = 800\n",
+    ),
+    (
+        "truncated",
+        "greeting = \"hello\"\ntimeout_ms = 800\n\n[limits\n",
+    ),
+    ("empty", ""),
+    (
+        "wrong type",
+        "greeting = \"hello\"\ntimeout_ms = \"fast\"\n\n[limits]\nrequests_per_second = 100\nburst = 200\n",
+    ),
+    (
+        "zero timeout",
+        "greeting = \"hello\"\ntimeout_ms = 0\n\n[limits]\nrequests_per_second = 100\nburst = 200\n",
+    ),
+    (
+        "burst below rate",
+        "greeting = \"hello\"\ntimeout_ms = 800\n\n[limits]\nrequests_per_second = 100\nburst = 50\n",
+    ),
+    (
+        "fixed",
+        "greeting = \"hi\"\ntimeout_ms = 800\n\n[limits]\nrequests_per_second = 300\nburst = 300\n",
+    ),
+];
+// ANCHOR_END: edits
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.as_slice() {
+        [] => demo(),
+        [flag, path] if flag == "--watch" => watch(Path::new(path)),
+        _ => Err("usage: 10-06-config-reload [--watch FILE.toml]".into()),
+    }
+}
+
+// ANCHOR: save
+/// Saves like most editors: write a temporary file beside the target, then rename it over the
+/// target. Readers of the path see the old file or the new one, never a half-written one.
+fn save(path: &Path, text: &str) -> std::io::Result<()> {
+    let temporary = path.with_extension("toml.tmp");
+    fs::write(&temporary, text)?;
+    fs::rename(&temporary, path)
+}
+// ANCHOR_END: save
+
+fn demo() -> Result<(), Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("app.toml");
+    save(&path, FIRST)?;
+
+    // ANCHOR: start
+    let (reloader, changes) = Reloader::<Config>::start(&path)?;
+    let first = reloader.load();
+    println!("generation {}: {}", first.generation, first.config);
+
+    // Reader threads, as a server's request handlers would be.
+    let stop = Arc::new(AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let config = reloader.handle();
+            let stop = Arc::clone(&stop);
+            thread::spawn(move || read_until_stopped(&config, &stop))
+        })
+        .collect();
+    // ANCHOR_END: start
+
+    let shown_dir = format!("{}/", dir.path().display());
+    for (description, text) in EDITS {
+        println!("save {description}:");
+        save(&path, text)?;
+        report(next_event(&changes)?, &reloader, &shown_dir);
+    }
+    println!("delete the file:");
+    fs::remove_file(&path)?;
+    report(next_event(&changes)?, &reloader, &shown_dir);
+    println!("create it again:");
+    save(&path, FIRST)?;
+    report(next_event(&changes)?, &reloader, &shown_dir);
+
+    stop.store(true, Ordering::Relaxed);
+    let mut all_consistent = true;
+    for reader in readers {
+        all_consistent &= reader.join().map_err(|_| "a reader thread panicked")?;
+    }
+    println!("readers only ever saw whole, valid configurations: {all_consistent}");
+    Ok(())
+}
+
+// ANCHOR: reader
+/// Reads the configuration the way a request handler would: one `load()` per request, every
+/// field from that one snapshot. Returns whether every read was consistent.
+fn read_until_stopped(config: &ConfigHandle<Config>, stop: &AtomicBool) -> bool {
+    let mut consistent = true;
+    let mut last_generation = 0;
+    while !stop.load(Ordering::Relaxed) {
+        let snapshot = config.load();
+        let limits = &snapshot.config.limits;
+        consistent &= limits.burst() >= limits.requests_per_second();
+        consistent &= snapshot.generation >= last_generation;
+        last_generation = snapshot.generation;
+        drop(snapshot);
+        thread::sleep(Duration::from_millis(1)); // the rest of the request
+    }
+    consistent
+}
+// ANCHOR_END: reader
+
+// ANCHOR: wait
+/// Waits for the reloader's next report, with a deadline instead of a guessed sleep.
+fn next_event(changes: &Receiver<ReloadEvent<Config>>) -> Result<ReloadEvent<Config>, String> {
+    changes
+        .recv_timeout(EVENT_TIMEOUT)
+        .map_err(|error| format!("no reload event within {EVENT_TIMEOUT:?}: {error}"))
+}
+// ANCHOR_END: wait
+
+fn report(event: ReloadEvent<Config>, reloader: &Reloader<Config>, shown_dir: &str) {
+    match event {
+        ReloadEvent::Reloaded(snapshot) => {
+            println!("  generation {}: {}", snapshot.generation, snapshot.config);
+        }
+        ReloadEvent::Rejected(error) => {
+            // The temporary directory differs on each run; print the file name only.
+            println!("  rejected: {}", error.to_string().replace(shown_dir, ""));
+            let current = reloader.load();
+            println!("  still serving generation {}", current.generation);
+        }
+    }
+}
+
+// ANCHOR: watch
+/// `--watch FILE`: report every change until Ctrl-C. Try editing FILE in another terminal.
+fn watch(path: &Path) -> Result<(), Box<dyn Error>> {
+    let (reloader, changes) = Reloader::<Config>::start(path)?;
+    let first = reloader.load();
+    println!("generation {}: {}", first.generation, first.config);
+    println!("watching {}; edit and save it, Ctrl-C to stop", path.display());
+    for event in changes {
+        match event {
+            ReloadEvent::Reloaded(snapshot) => {
+                println!("generation {}: {}", snapshot.generation, snapshot.config);
+            }
+            ReloadEvent::Rejected(error) => {
+                let generation = reloader.load().generation;
+                println!("rejected: {error} (still serving generation {generation})");
+            }
+        }
+    }
+    Ok(())
+}
+// ANCHOR_END: watch
