@@ -1,7 +1,29 @@
 //! Recipe 10.6, "Reloading modules": what Rust has instead of `importlib.reload()`.
 //! Run it with `cargo run --example 10-06-reloading-modules`.
 
+mod cleanup;
+mod config;
+mod constants;
 mod counter;
+mod instance;
+#[cfg(test)]
+mod isolation;
+mod thread_safety;
+mod versions;
+
+// The trap the recipe shows, kept on purpose: silence the warnings rustc and clippy give
+// (`const_item_interior_mutations` is a rustc lint since 1.95, unknown before).
+#[allow(unknown_lints, const_item_interior_mutations)]
+#[allow(
+    clippy::declare_interior_mutable_const,
+    clippy::borrow_interior_mutable_const
+)]
+mod const_trap;
+
+use std::error::Error;
+
+use config::Config;
+use instance::Counter;
 
 // ANCHOR: aliases
 // Two names for one module: `use` makes an alias, it never loads a second copy.
@@ -9,7 +31,8 @@ use crate::counter as first;
 use crate::counter as second;
 // ANCHOR_END: aliases
 
-fn main() {
+fn main() -> Result<(), Box<dyn Error>> {
+    println!("== import caching");
     // ANCHOR: shared
     first::reset();
     first::increment();
@@ -25,20 +48,339 @@ fn main() {
     // ANCHOR_END: shared
     first::decrement();
     println!("after one decrement: {}", first::value());
+    first::set(5);
+    println!("after set(5): {}", second::value());
+
+    println!("\n== the same file declared twice");
+    versions::counter_again::increment();
+    println!(
+        "counter: {}, counter_again: {}, one static: {}",
+        counter::value(),
+        versions::counter_again::value(),
+        counter::address() == versions::counter_again::address()
+    );
+
+    println!("\n== configuration");
+    // ANCHOR: config_demo
+    println!(
+        "{} {}, at most {} connections",
+        config::APP_NAME,
+        config::VERSION,
+        config::MAX_CONNECTIONS
+    );
+    config::reload(
+        Config::default()
+            .with_flag("feature_x", true)
+            .with_number("timeout", 30),
+    );
+    let snapshot = config::current();
+    config::reload(Config::from_toml("feature_x = false\ntimeout = 60")?);
+    println!(
+        "after a reload: feature_x = {}, timeout = {}",
+        config::flag("feature_x"),
+        config::number("timeout")
+    );
+    println!(
+        "a snapshot taken before still reads timeout = {}",
+        snapshot.number("timeout")
+    );
+    config::set_flag("debug_mode", true);
+    config::set_number("log_level", 3);
+    println!(
+        "one setting changed: debug_mode = {}, log_level = {}",
+        config::flag("debug_mode"),
+        config::number("log_level")
+    );
+    match Config::from_toml("retries = \"three\"") {
+        Ok(_) => println!("accepted a string setting"),
+        Err(e) => println!("rejected: {e}"),
+    }
+    // ANCHOR_END: config_demo
+    let missing = std::path::Path::new("no-such-dir/settings.toml");
+    if let Err(e) = config::reload_from_file(missing) {
+        println!("{e}; timeout is still {}", config::number("timeout"));
+    }
+    config::reset();
+
+    println!("\n== compile time and run time");
+    println!("squares computed by the compiler: {:?}", constants::SQUARES);
+    println!("package version from Cargo.toml: {}", constants::PACKAGE_VERSION);
+    println!(
+        "build tag: {}",
+        constants::BUILD_TAG.unwrap_or("none (COOKBOOK_BUILD_TAG was not set)")
+    );
+    println!(
+        "{}: debug is level {:?}",
+        constants::GREETING,
+        constants::LOG_LEVELS.get("debug")
+    );
+
+    println!("\n== the `const` trap");
+    // ANCHOR: trap_demo
+    let counts: Vec<usize> = (0..3).map(|_| const_trap::count_call()).collect();
+    println!("count_call() three times: {counts:?}");
+    // ANCHOR_END: trap_demo
+
+    println!("\n== instances");
+    // ANCHOR: instances_demo
+    let mut a = Counter::new();
+    let mut b = Counter::new();
+    instance::count_words("two words", &mut a);
+    instance::count_words("three more words", &mut b);
+    b.decrement();
+    println!("a = {}, b = {}", a.value(), b.value());
+    let texts = ["one", "two words", "and three more"];
+    println!(
+        "words counted on {} threads into one shared counter: {}",
+        texts.len(),
+        instance::count_words_in_parallel(&texts)
+    );
+    // ANCHOR_END: instances_demo
+    a.reset();
+
+    println!("\n== two versions of one crate");
+    // ANCHOR: versions_demo
+    let recorder = cleanup::leak(versions::Recorder::default());
+    tiny1::set_logger(recorder)?;
+    println!(
+        "tiny {} logs: {}; tiny {} logs: {}",
+        tiny1::version(),
+        tiny1::log("hello"),
+        tiny2::version(),
+        tiny2::log("hello")
+    );
+    println!("the recorder got {:?}", recorder.lines());
+    // ANCHOR_END: versions_demo
+
+    println!("\n== threads");
+    std::thread::spawn(|| thread_safety::publish(42))
+        .join()
+        .map_err(|_| "the publishing thread panicked")?;
+    thread_safety::record("published");
+    println!(
+        "published: {:?}; events: {:?}",
+        thread_safety::published(),
+        thread_safety::events()
+    );
+    let here = (
+        thread_safety::count_call_on_this_thread(),
+        thread_safety::count_call_on_this_thread(),
+    );
+    let there = std::thread::spawn(thread_safety::count_call_on_this_thread)
+        .join()
+        .map_err(|_| "the counting thread panicked")?;
+    println!("calls on this thread: {here:?}; on a new thread: {there}");
+
+    println!("\n== cleanup");
+    cleanup::demo()?;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    //! One test for each of the seed's 16 tests, with the same intent. Every test that
+    //! touches global state holds `exclusive()`: tests run on parallel threads.
+
     use super::*;
+    use crate::isolation::exclusive;
 
     // ANCHOR: imports_are_cached
     #[test]
     fn imports_are_cached_at_compile_time() {
-        first::reset();
+        let _state = exclusive();
         first::increment();
         first::increment();
         assert_eq!(second::value(), 2);
         assert_eq!(first::address(), second::address());
     }
     // ANCHOR_END: imports_are_cached
+
+    #[test]
+    fn module_state_is_shared_across_imports() {
+        let _state = exclusive();
+        first::increment();
+        assert_eq!(first::value(), 1);
+        assert_eq!(second::value(), 1);
+        second::increment();
+        assert_eq!(first::value(), 2);
+    }
+
+    // ANCHOR: resetting
+    #[test]
+    fn resetting_module_state() {
+        let _state = exclusive();
+        assert_eq!(counter::value(), 0);
+        for _ in 0..3 {
+            counter::increment();
+        }
+        assert_eq!(counter::value(), 3);
+        counter::reset();
+        assert_eq!(counter::value(), 0);
+        counter::decrement(); // saturates at zero
+        assert_eq!(counter::value(), 0);
+    }
+    // ANCHOR_END: resetting
+
+    // ANCHOR: initialization
+    #[test]
+    fn module_initialization_pattern() {
+        // Serialises, resets now, and resets again when it goes out of scope: Zig's
+        // `reset(); defer reset();` as one value.
+        let _state = exclusive();
+        config::set_flag("debug_mode", true);
+        assert!(config::flag("debug_mode"));
+        config::set_number("log_level", 3);
+        assert_eq!(config::number("log_level"), 3);
+    }
+    // ANCHOR_END: initialization
+
+    // ANCHOR: constants_test
+    #[test]
+    fn compile_time_constants_are_truly_constant() {
+        // Checked by the compiler: a wrong value fails the build, not the test.
+        const { assert!(config::MAX_CONNECTIONS == 100) };
+        assert_eq!(config::VERSION, "1.0.0");
+        assert_eq!(config::APP_NAME, "MyApp");
+    }
+    // ANCHOR_END: constants_test
+
+    #[test]
+    fn module_singleton_pattern() {
+        use crate::counter as mod1;
+        use crate::counter as mod2;
+        let _state = exclusive();
+        mod1::increment();
+        assert_eq!(mod1::value(), mod2::value());
+        // One module, one static: a second independent counter needs an instance
+        // (or a second module, see `the_same_file_declared_twice_is_two_modules`).
+        assert_eq!(mod1::address(), mod2::address());
+    }
+
+    // ANCHOR: instance_test
+    #[test]
+    fn instance_pattern_for_independent_state() {
+        let mut counter_a = Counter::new();
+        let mut counter_b = Counter::new();
+        counter_a.increment();
+        counter_a.increment();
+        counter_b.increment();
+        assert_eq!(counter_a.value(), 2);
+        assert_eq!(counter_b.value(), 1);
+    }
+    // ANCHOR_END: instance_test
+
+    #[test]
+    fn avoiding_global_state_for_testability() {
+        // No lock, no reset: this counter belongs to this test alone.
+        let mut words = Counter::new();
+        instance::count_words("no global state here", &mut words);
+        assert_eq!(words.value(), 4);
+    }
+
+    #[test]
+    fn scoped_state_management() {
+        let _state = exclusive();
+        for _ in 0..3 {
+            counter::increment();
+        }
+        assert_eq!(counter::value(), 3);
+    } // `_state` is dropped here: the counter is reset, then the next test may start
+
+    // ANCHOR: configuration_changes
+    #[test]
+    fn configuration_changes() {
+        let _state = exclusive();
+        config::reload(
+            Config::default()
+                .with_flag("feature_x", true)
+                .with_number("timeout", 30),
+        );
+        let before = config::current();
+        assert!(config::flag("feature_x"));
+        assert_eq!(config::number("timeout"), 30);
+
+        // A reload is one swap: never a reset followed by sets.
+        config::reload(
+            Config::default()
+                .with_flag("feature_x", false)
+                .with_number("timeout", 60),
+        );
+        assert!(!config::flag("feature_x"));
+        assert_eq!(config::number("timeout"), 60);
+        assert_eq!(before.number("timeout"), 30); // a snapshot never changes
+    }
+    // ANCHOR_END: configuration_changes
+
+    #[test]
+    fn understanding_compile_time_vs_runtime() {
+        let _state = exclusive();
+        const SQUARE_OF_SEVEN: u64 = constants::SQUARES[7]; // evaluated by the compiler
+        assert_eq!(SQUARE_OF_SEVEN, 49);
+        assert_eq!(constants::PACKAGE_VERSION, env!("CARGO_PKG_VERSION"));
+        config::set_number("runtime_value", 42); // changed while the program runs
+        assert_eq!(config::number("runtime_value"), 42);
+    }
+
+    #[test]
+    fn best_practices_for_module_state() {
+        // Global state: thread-safe, resettable, and touched only under the guard.
+        let _state = exclusive();
+        counter::increment();
+        assert!(counter::value() > 0);
+        // Everything else: an instance.
+        let mut local = Counter::new();
+        local.increment();
+        assert_eq!(local.value(), 1);
+    }
+
+    // ANCHOR: cleanup_test
+    #[test]
+    fn cleanup_module_resources() {
+        let _state = exclusive();
+        config::set_flag("final_test", true);
+        let replaced = std::sync::Arc::downgrade(&config::current());
+        config::reset();
+        // The replaced settings were freed when the last `Arc` to them went away.
+        assert!(replaced.upgrade().is_none());
+    }
+    // ANCHOR_END: cleanup_test
+
+    // ANCHOR: reload_from_file
+    #[test]
+    fn reload_config_from_file() {
+        let _state = exclusive();
+        let path = std::env::temp_dir().join(format!("10-06-settings-{}.toml", std::process::id()));
+        std::fs::write(&path, "debug_mode = true\nlog_level = 2\n").expect("write");
+        config::reload_from_file(&path).expect("valid settings");
+        assert_eq!(config::number("log_level"), 2);
+
+        // Edited while the program runs; read again: that is the whole "reload".
+        std::fs::write(&path, "debug_mode = false\nlog_level = 4\n").expect("write");
+        config::reload_from_file(&path).expect("valid settings");
+        assert!(!config::flag("debug_mode"));
+        assert_eq!(config::number("log_level"), 4);
+
+        // A broken edit is reported, and the settings in force stay as they were.
+        std::fs::write(&path, "log_level = \"verbose\"\n").expect("write");
+        assert!(config::reload_from_file(&path).is_err());
+        assert_eq!(config::number("log_level"), 4);
+        std::fs::remove_file(&path).expect("remove");
+    }
+    // ANCHOR_END: reload_from_file
+
+    // ANCHOR: isolated
+    #[test]
+    fn isolated_test_1() {
+        let _state = exclusive();
+        counter::increment();
+        assert_eq!(counter::value(), 1);
+    }
+
+    #[test]
+    fn isolated_test_2() {
+        let _state = exclusive();
+        // Starts from zero, whichever test ran before or runs at the same time.
+        assert_eq!(counter::value(), 0);
+    }
+    // ANCHOR_END: isolated
 }

@@ -1,0 +1,159 @@
+//! Configuration: constants fixed when the program is compiled, and run-time settings that
+//! are replaced as a whole, the Rust counterpart of the seed's `config.zig`.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
+
+// ANCHOR: constants
+/// Fixed when the program is compiled: changing one means rebuilding.
+pub const VERSION: &str = "1.0.0";
+pub const APP_NAME: &str = "MyApp";
+pub const MAX_CONNECTIONS: usize = 100;
+// ANCHOR_END: constants
+
+// ANCHOR: config
+/// One complete set of run-time settings. A change makes a new `Config`; a `Config` that a
+/// reader holds never changes under it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Config {
+    flags: HashMap<String, bool>,
+    numbers: HashMap<String, i64>,
+}
+
+impl Config {
+    pub fn with_flag(mut self, key: &str, value: bool) -> Config {
+        self.flags.insert(key.to_owned(), value);
+        self
+    }
+
+    pub fn with_number(mut self, key: &str, value: i64) -> Config {
+        self.numbers.insert(key.to_owned(), value);
+        self
+    }
+
+    /// `false` when the flag is not set, like the seed's `getValue`.
+    pub fn flag(&self, key: &str) -> bool {
+        self.flags.get(key).copied().unwrap_or(false)
+    }
+
+    /// `0` when the number is not set, like the seed's `getIntValue`.
+    pub fn number(&self, key: &str) -> i64 {
+        self.numbers.get(key).copied().unwrap_or(0)
+    }
+}
+
+/// The settings in force, created on first use (`HashMap::new` cannot run at compile time).
+/// Readers take a snapshot (a clone of the `Arc`); a reload replaces the `Arc` in one step.
+static CURRENT: LazyLock<RwLock<Arc<Config>>> = LazyLock::new(|| RwLock::default());
+
+/// The settings in force now, as one consistent snapshot.
+pub fn current() -> Arc<Config> {
+    Arc::clone(&CURRENT.read().unwrap_or_else(PoisonError::into_inner))
+}
+
+pub fn flag(key: &str) -> bool {
+    current().flag(key)
+}
+
+pub fn number(key: &str) -> i64 {
+    current().number(key)
+}
+
+/// Replaces every setting at once; returns the settings it replaced. No thread ever sees a
+/// mix of old and new settings, nor the defaults in between.
+pub fn reload(next: Config) -> Arc<Config> {
+    // The lock only guards a pointer swap, which cannot panic half-way: a poisoned lock still
+    // holds a complete `Config`, so it is safe to go on.
+    let mut current = CURRENT.write().unwrap_or_else(PoisonError::into_inner);
+    std::mem::replace(&mut *current, Arc::new(next))
+}
+
+pub fn reset() {
+    reload(Config::default());
+}
+
+pub fn set_flag(key: &str, value: bool) {
+    update(|config| {
+        config.flags.insert(key.to_owned(), value);
+    });
+}
+
+pub fn set_number(key: &str, value: i64) {
+    update(|config| {
+        config.numbers.insert(key.to_owned(), value);
+    });
+}
+
+/// Changes one setting. `Arc::make_mut` copies the settings first if a reader still holds
+/// the snapshot, so that reader's snapshot stays as it was.
+fn update(change: impl FnOnce(&mut Config)) {
+    let mut current = CURRENT.write().unwrap_or_else(PoisonError::into_inner);
+    change(Arc::make_mut(&mut current));
+}
+// ANCHOR_END: config
+
+// ANCHOR: from_file
+impl Config {
+    /// Reads settings from a TOML table: booleans become flags, integers numbers.
+    /// Anything else is an error, so a typo in the file is reported, not ignored.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        let table: toml::Table = toml::from_str(text).map_err(ConfigError::Parse)?;
+        let mut config = Config::default();
+        for (key, value) in table {
+            config = match value {
+                toml::Value::Boolean(flag) => config.with_flag(&key, flag),
+                toml::Value::Integer(number) => config.with_number(&key, number),
+                other => {
+                    return Err(ConfigError::Unsupported {
+                        key,
+                        kind: other.type_str(),
+                    });
+                }
+            };
+        }
+        Ok(config)
+    }
+
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(ConfigError::Read)?;
+        Config::from_toml(&text)
+    }
+}
+
+/// Reloads the settings from a file. On any error the settings in force stay as they were.
+pub fn reload_from_file(path: &Path) -> Result<Arc<Config>, ConfigError> {
+    let next = Config::load(path)?;
+    Ok(reload(next))
+}
+
+#[derive(Debug)]
+pub enum ConfigError {
+    Read(std::io::Error),
+    Parse(toml::de::Error),
+    Unsupported { key: String, kind: &'static str },
+}
+// ANCHOR_END: from_file
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::Read(e) => write!(f, "cannot read the configuration: {e}"),
+            ConfigError::Parse(e) => write!(f, "the configuration is not valid TOML: {e}"),
+            ConfigError::Unsupported { key, kind } => {
+                write!(f, "`{key}` is a {kind}; settings are booleans or integers")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConfigError::Read(e) => Some(e),
+            ConfigError::Parse(e) => Some(e),
+            ConfigError::Unsupported { .. } => None,
+        }
+    }
+}

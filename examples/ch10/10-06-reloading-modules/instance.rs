@@ -1,0 +1,66 @@
+//! The instance pattern: state in a value you create and pass, not in a module.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+
+// ANCHOR: counter_struct
+/// A counter you create, own and pass around: each one has its own count.
+#[derive(Debug, Default)]
+pub struct Counter {
+    value: usize,
+}
+
+impl Counter {
+    pub fn new() -> Counter {
+        Counter::default()
+    }
+
+    pub fn increment(&mut self) {
+        self.value += 1;
+    }
+
+    pub fn decrement(&mut self) {
+        self.value = self.value.saturating_sub(1);
+    }
+
+    pub fn value(&self) -> usize {
+        self.value
+    }
+
+    pub fn reset(&mut self) {
+        self.value = 0;
+    }
+}
+// ANCHOR_END: counter_struct
+
+// ANCHOR: passing
+/// Counts into the counter it is given, instead of reaching for a global one.
+pub fn count_words(text: &str, words: &mut Counter) {
+    for _ in text.split_whitespace() {
+        words.increment();
+    }
+}
+
+/// One counter shared by several threads: `Arc` to share it, `Mutex` to change it.
+pub fn count_words_in_parallel(texts: &[&'static str]) -> usize {
+    let total = Arc::new(Mutex::new(Counter::new()));
+    let workers: Vec<_> = texts
+        .iter()
+        .map(|&text| {
+            let total = Arc::clone(&total);
+            thread::spawn(move || {
+                let mut words = Counter::new();
+                count_words(text, &mut words);
+                let mut total = total.lock().unwrap_or_else(PoisonError::into_inner);
+                for _ in 0..words.value() {
+                    total.increment();
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().expect("a counting thread panicked");
+    }
+    total.lock().unwrap_or_else(PoisonError::into_inner).value()
+}
+// ANCHOR_END: passing
