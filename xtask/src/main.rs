@@ -3,6 +3,8 @@
 //! - `serve [ARGS…]`: serve the book at http://localhost:3000 (installs the pinned mdBook first)
 //! - `build`: render the book into `target/book`, failing on any mdBook warning or error
 //! - `mdbook [ARGS…]`: run the pinned mdBook with any arguments (installs it first)
+//! - `time-tests`: in a fresh copy of the repository, time a clean `cargo test`, a warm
+//!   `cargo test` after a one-sentence edit of a chapter, and `mdbook test`, and print them
 //!
 //! The mdBook version is pinned once, in the root `Cargo.toml` under
 //! `[workspace.metadata.tools]`; it is installed into `.tools/` inside the project.
@@ -18,10 +20,8 @@ fn main() -> ExitCode {
         Some("serve") => serve(&args[1..]),
         Some("build") => build(),
         Some("mdbook") => mdbook(&args[1..]),
-        _ => Err(
-            "usage: cargo xtask serve [ARGS…] | cargo xtask build | cargo xtask mdbook [ARGS…]"
-                .into(),
-        ),
+        Some("time-tests") => time_tests(),
+        _ => Err("usage: cargo xtask serve [ARGS…] | build | mdbook [ARGS…] | time-tests".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -147,4 +147,97 @@ fn build() -> Result<(), String> {
         root().join("target/book").display()
     );
     Ok(())
+}
+
+/// Times the verification loop on a fresh copy of the committed files (the working tree is
+/// never touched): a clean `cargo test` with an empty target directory, a warm `cargo test`
+/// after a one-sentence edit of a chapter, and `mdbook test` on the same book.
+fn time_tests() -> Result<(), String> {
+    let mdbook = mdbook_binary()?;
+    let copy = env::temp_dir().join(format!("cookbook-time-tests-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&copy);
+    let files = Command::new("git")
+        .args(["ls-files", "-z"])
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cannot run git ls-files: {e}"))?;
+    for file in String::from_utf8_lossy(&files.stdout)
+        .split('\0')
+        .filter(|f| !f.is_empty())
+    {
+        let to = copy.join(file);
+        fs::create_dir_all(to.parent().unwrap_or(&copy)).map_err(|e| e.to_string())?;
+        fs::copy(root().join(file), &to).map_err(|e| format!("copy {file}: {e}"))?;
+    }
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let timed = |what: &str, program: &Path, args: &[&str]| -> Result<(f64, bool), String> {
+        eprintln!("xtask: timing {what} …");
+        let started = std::time::Instant::now();
+        let status = Command::new(program)
+            .args(args)
+            .current_dir(&copy)
+            .env_remove("CARGO_TARGET_DIR")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .map_err(|e| format!("cannot run {what}: {e}"))?;
+        Ok((started.elapsed().as_secs_f64(), status.success()))
+    };
+    let cargo = Path::new(&cargo);
+    let clean = timed("a clean `cargo test`", cargo, &["test"])?;
+    // One sentence of one chapter changes; everything else stays warm.
+    let chapter = copy.join("src/introduction.md");
+    let text = fs::read_to_string(&chapter).map_err(|e| e.to_string())?;
+    fs::write(
+        &chapter,
+        format!("{text}\nThis sentence was added to time a warm run.\n"),
+    )
+    .map_err(|e| e.to_string())?;
+    let warm = timed("a warm `cargo test` after a prose edit", cargo, &["test"])?;
+    let mdbook_test = timed("`mdbook test`", &mdbook, &["test"])?;
+    let _ = fs::remove_dir_all(&copy);
+
+    let cpu = fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, model)| model.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let rustc = Command::new("rustc")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let outcome = |ok: bool| if ok { "passed" } else { "FAILED" };
+    println!("| run | seconds | result |");
+    println!("| --- | ---: | --- |");
+    println!(
+        "| clean `cargo test` | {:.1} | {} |",
+        clean.0,
+        outcome(clean.1)
+    );
+    println!(
+        "| warm `cargo test` after a one-sentence edit | {:.1} | {} |",
+        warm.0,
+        outcome(warm.1)
+    );
+    println!(
+        "| `mdbook test` (same book) | {:.1} | {} |",
+        mdbook_test.0,
+        outcome(mdbook_test.1)
+    );
+    println!();
+    println!(
+        "warm `cargo test` / `mdbook test` = {:.2}; measured on {cpu}, {cores} cores, {rustc}",
+        warm.0 / mdbook_test.0
+    );
+    if clean.1 && warm.1 {
+        Ok(())
+    } else {
+        Err("cargo test failed in the copy".into())
+    }
 }
