@@ -38,10 +38,7 @@ const EDITS: [(&str, &str); 8] = [
         "shorter timeout",
         "greeting = \"hello\"\ntimeout_ms = 800\n\n[limits]\nrequests_per_second = 100\nburst = 200\n",
     ),
-    (
-        "malformed",
-        "greeting = \"hello\"\ntimeout_ms = = 800\n",
-    ),
+    ("malformed", "greeting = \"hello\"\ntimeout_ms = = 800\n"),
     (
         "truncated",
         "greeting = \"hello\"\ntimeout_ms = 800\n\n[limits\n",
@@ -176,7 +173,10 @@ fn watch(path: &Path) -> Result<(), Box<dyn Error>> {
     let (reloader, changes) = Reloader::<Config>::start(path)?;
     let first = reloader.load();
     println!("generation {}: {}", first.generation, first.config);
-    println!("watching {}; edit and save it, Ctrl-C to stop", path.display());
+    println!(
+        "watching {}; edit and save it, Ctrl-C to stop",
+        path.display()
+    );
     for event in changes {
         match event {
             ReloadEvent::Reloaded(snapshot) => {

@@ -59,7 +59,10 @@ pub enum ReloadError {
         message: String,
     },
     /// The directory could not be watched, or the watcher reported a failure.
-    Watch { path: PathBuf, source: notify::Error },
+    Watch {
+        path: PathBuf,
+        source: notify::Error,
+    },
 }
 
 impl fmt::Display for ReloadError {

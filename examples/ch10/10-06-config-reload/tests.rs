@@ -20,7 +20,8 @@ use crate::save;
 /// Far above the debounce; only reached when something is broken.
 const DEADLINE: Duration = Duration::from_secs(10);
 
-const GOOD: &str = "greeting = \"hello\"\ntimeout_ms = 1500\n\n[limits]\nrequests_per_second = 100\nburst = 200\n";
+const GOOD: &str =
+    "greeting = \"hello\"\ntimeout_ms = 1500\n\n[limits]\nrequests_per_second = 100\nburst = 200\n";
 
 fn good_with_timeout(timeout_ms: u64) -> String {
     GOOD.replace("1500", &timeout_ms.to_string())
@@ -126,7 +127,12 @@ fn other_files_in_the_directory_are_ignored() {
 fn saving_identical_text_is_not_a_new_generation() {
     let fixture = start::<Config>(GOOD);
     save(&fixture.path, GOOD).expect("save without changes");
-    fs::write(&fixture.path, GOOD).expect("write without changes");
+    save(&fixture.path, GOOD).expect("save without changes again");
+    fs::File::options()
+        .write(true)
+        .open(&fixture.path)
+        .and_then(|file| file.set_modified(std::time::SystemTime::now()))
+        .expect("touch");
     save(&fixture.path, &good_with_timeout(7)).expect("a real change");
     match next_event(&fixture.changes) {
         ReloadEvent::Reloaded(snapshot) => {
@@ -152,7 +158,10 @@ fn rejects(bad: &str, line: usize, column: usize, message: &str) {
         }) => {
             assert_eq!(path, fixture.path);
             assert_eq!((at_line, at_column), (line, column), "position of: {said}");
-            assert!(said.contains(message), "{said:?} should contain {message:?}");
+            assert!(
+                said.contains(message),
+                "{said:?} should contain {message:?}"
+            );
         }
         other => panic!("expected a parse error, got {other:?}"),
     }
@@ -167,17 +176,32 @@ fn rejects(bad: &str, line: usize, column: usize, message: &str) {
 
 #[test]
 fn rejects_malformed_toml() {
-    rejects("greeting = \"hello\"\ntimeout_ms = = 800\n", 2, 14, "extra `=`");
+    rejects(
+        "greeting = \"hello\"\ntimeout_ms = = 800\n",
+        2,
+        14,
+        "extra `=`",
+    );
 }
 // ANCHOR_END: bad_input_test
 
 #[test]
 fn rejects_a_truncated_file() {
     // The first lines of GOOD, cut inside a table header, then inside a string.
-    rejects("greeting = \"hello\"\ntimeout_ms = 800\n\n[lim", 4, 5, "unclosed table");
+    rejects(
+        "greeting = \"hello\"\ntimeout_ms = 800\n\n[lim",
+        4,
+        5,
+        "unclosed table",
+    );
     rejects("greeting = \"hel", 1, 16, "invalid basic string");
     // Cut between lines: valid TOML, but a required table is missing.
-    rejects(&GOOD[..GOOD.find("[limits]").expect("limits")], 1, 1, "missing field `limits`");
+    rejects(
+        &GOOD[..GOOD.find("[limits]").expect("limits")],
+        1,
+        1,
+        "missing field `limits`",
+    );
 }
 
 #[test]
@@ -187,8 +211,18 @@ fn rejects_an_empty_file() {
 
 #[test]
 fn rejects_a_wrong_type() {
-    rejects(&GOOD.replace("1500", "\"fast\""), 2, 14, "invalid type: string \"fast\"");
-    rejects(&GOOD.replace("burst = 200", "burst = -5"), 6, 9, "integer `-5`, expected u32");
+    rejects(
+        &GOOD.replace("1500", "\"fast\""),
+        2,
+        14,
+        "invalid type: string \"fast\"",
+    );
+    rejects(
+        &GOOD.replace("burst = 200", "burst = -5"),
+        6,
+        9,
+        "integer `-5`, expected u32",
+    );
 }
 
 #[test]
@@ -198,12 +232,22 @@ fn rejects_an_invalid_value() {
 
 #[test]
 fn rejects_inconsistent_fields() {
-    rejects(&GOOD.replace("burst = 200", "burst = 50"), 4, 1, "burst (50) must be at least");
+    rejects(
+        &GOOD.replace("burst = 200", "burst = 50"),
+        4,
+        1,
+        "burst (50) must be at least",
+    );
 }
 
 #[test]
 fn rejects_an_unknown_key() {
-    rejects(&GOOD.replace("timeout_ms", "timeout"), 2, 1, "unknown field `timeout`");
+    rejects(
+        &GOOD.replace("timeout_ms", "timeout"),
+        2,
+        1,
+        "unknown field `timeout`",
+    );
 }
 
 #[test]
@@ -354,13 +398,24 @@ fn soak_mixed_saves_never_show_a_torn_config() {
     stop.store(true, Ordering::Relaxed);
     let mut reads = 0;
     for reader in readers {
-        reads += reader.join().expect("a reader found a torn or older config");
+        reads += reader
+            .join()
+            .expect("a reader found a torn or older config");
     }
     let last = fixture.reloader.load();
-    println!("soak: {writes} writes, {} generations, {reads} reads", last.generation);
+    println!(
+        "soak: {writes} writes, {} generations, {reads} reads",
+        last.generation
+    );
     assert!(reads > 0);
     assert_eq!(writes, BURSTS * WRITES_PER_BURST);
-    assert_eq!(last.config, Pair { a: writes, b: 2 * writes });
+    assert_eq!(
+        last.config,
+        Pair {
+            a: writes,
+            b: 2 * writes
+        }
+    );
     assert!(last.generation > BURSTS, "at least one reload per burst");
 }
 // ANCHOR_END: soak

@@ -1,0 +1,171 @@
+//! Both strategies against real files in a temporary directory. Polling is deterministic (the
+//! test calls `check()` right after the write); event tests wait with a deadline.
+
+use std::fs;
+use std::io;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use tempfile::TempDir;
+
+use crate::asset::{PolledFile, Stamp, WatchedFile};
+use crate::{LEVEL_1, LEVEL_2, LEVEL_3, save, set_mtime};
+
+/// Far above the debounce; only reached when something is broken.
+const DEADLINE: Duration = Duration::from_secs(10);
+const AN_HOUR: Duration = Duration::from_secs(3600);
+
+fn level_file(text: &str) -> (TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("level.txt");
+    fs::write(&path, text).expect("write the level");
+    (dir, path)
+}
+
+fn an_hour_ago() -> SystemTime {
+    SystemTime::now() - AN_HOUR
+}
+
+#[test]
+fn polling_sees_a_rename_save_and_an_in_place_write() {
+    let (_dir, path) = level_file(LEVEL_1);
+    let (mut polled, first) = PolledFile::open(&path).expect("open");
+    assert_eq!(first, LEVEL_1);
+    assert_eq!(polled.check().expect("check"), None);
+    save(&path, LEVEL_2).expect("save");
+    assert_eq!(polled.check().expect("check").as_deref(), Some(LEVEL_2));
+    // Another length: seen from the stamp alone, however fast the two writes were.
+    fs::write(&path, LEVEL_1).expect("write in place");
+    assert_eq!(polled.check().expect("check").as_deref(), Some(LEVEL_1));
+}
+
+#[test]
+fn polling_an_old_steady_file_costs_one_stat_per_check() {
+    let (_dir, path) = level_file(LEVEL_1);
+    set_mtime(&path, an_hour_ago()).expect("age the file");
+    let (mut polled, _) = PolledFile::open(&path).expect("open");
+    for _ in 0..100 {
+        assert_eq!(polled.check().expect("check"), None);
+    }
+    assert_eq!(polled.content_reads(), 1, "the stamp was trusted");
+}
+
+#[test]
+fn polling_sees_a_same_length_save_within_one_mtime_tick() {
+    let (_dir, path) = level_file(LEVEL_2);
+    // Modified "within the tick" of our read however slow this machine is: an hour ahead.
+    set_mtime(&path, SystemTime::now() + AN_HOUR).expect("recent mtime");
+    let (mut polled, _) = PolledFile::open(&path).expect("open");
+    let before = Stamp::of(&path).expect("stat");
+    save(&path, LEVEL_3).expect("save");
+    set_mtime(&path, before.modified).expect("same tick");
+    assert_eq!(
+        Stamp::of(&path).expect("stat"),
+        before,
+        "a stamp alone misses it"
+    );
+    assert_eq!(polled.check().expect("check").as_deref(), Some(LEVEL_3));
+}
+
+/// The limit of (mtime, length) polling, on purpose: a tool that restores an old mtime
+/// (`cp -p`, `rsync -t`, `tar x`, `touch -r`) on a same-length edit is not seen.
+#[test]
+fn polling_misses_a_same_length_edit_that_restores_an_old_mtime() {
+    let (_dir, path) = level_file(LEVEL_2);
+    let old = an_hour_ago();
+    set_mtime(&path, old).expect("age the file");
+    let (mut polled, _) = PolledFile::open(&path).expect("open");
+    save(&path, LEVEL_3).expect("save");
+    set_mtime(&path, old).expect("restore the mtime");
+    assert_eq!(polled.check().expect("check"), None);
+    // Any later real save (new mtime) is seen, with the content as it is now.
+    save(&path, LEVEL_1).expect("save");
+    assert_eq!(polled.check().expect("check").as_deref(), Some(LEVEL_1));
+}
+
+#[test]
+fn polling_treats_a_touch_as_no_change() {
+    let (_dir, path) = level_file(LEVEL_1);
+    set_mtime(&path, an_hour_ago()).expect("age the file");
+    let (mut polled, _) = PolledFile::open(&path).expect("open");
+    set_mtime(&path, SystemTime::now()).expect("touch");
+    assert_eq!(polled.check().expect("check"), None);
+    assert_eq!(polled.content_reads(), 2, "read to compare, not reported");
+}
+
+#[test]
+fn polling_survives_delete_and_sees_the_file_again() {
+    let (_dir, path) = level_file(LEVEL_1);
+    let (mut polled, _) = PolledFile::open(&path).expect("open");
+    fs::remove_file(&path).expect("delete");
+    let error = polled.check().expect_err("the file is gone");
+    assert_eq!(error.kind(), io::ErrorKind::NotFound);
+    fs::write(&path, LEVEL_2).expect("recreate");
+    assert_eq!(polled.check().expect("check").as_deref(), Some(LEVEL_2));
+}
+
+#[test]
+fn events_see_a_rename_save_within_the_deadline() {
+    let (_dir, path) = level_file(LEVEL_1);
+    let (mut watched, _) = WatchedFile::open(&path).expect("open");
+    for level in [LEVEL_2, LEVEL_3, LEVEL_1] {
+        save(&path, level).expect("save");
+        let seen = watched.wait_for_change(DEADLINE).expect("read");
+        assert_eq!(seen.as_deref(), Some(level));
+    }
+}
+
+#[test]
+fn events_see_an_in_place_write() {
+    let (_dir, path) = level_file(LEVEL_1);
+    let (mut watched, _) = WatchedFile::open(&path).expect("open");
+    fs::write(&path, LEVEL_2).expect("write in place");
+    // A read during the write could see part of it; the write's last event brings the rest.
+    loop {
+        match watched.wait_for_change(DEADLINE).expect("read") {
+            Some(level) if level == LEVEL_2 => break,
+            Some(_) => {}
+            None => panic!("no change seen within {DEADLINE:?}"),
+        }
+    }
+}
+
+#[test]
+fn events_ignore_touches_and_other_files() {
+    let (_dir, path) = level_file(LEVEL_1);
+    let (mut watched, _) = WatchedFile::open(&path).expect("open");
+    set_mtime(&path, an_hour_ago()).expect("touch");
+    for _ in 0..10 {
+        fs::write(path.with_file_name("other.txt"), "x").expect("write a neighbour");
+    }
+    save(&path, LEVEL_2).expect("save");
+    // The first change reported is the real one: neither the touch nor the neighbour counted.
+    let seen = watched.wait_for_change(DEADLINE).expect("read");
+    assert_eq!(seen.as_deref(), Some(LEVEL_2));
+}
+
+#[test]
+fn events_survive_delete_and_see_the_file_again() {
+    let (_dir, path) = level_file(LEVEL_1);
+    let (mut watched, _) = WatchedFile::open(&path).expect("open");
+    fs::remove_file(&path).expect("delete");
+    let error = watched
+        .wait_for_change(DEADLINE)
+        .expect_err("the file is gone");
+    assert_eq!(error.kind(), io::ErrorKind::NotFound);
+    fs::write(&path, LEVEL_2).expect("recreate");
+    loop {
+        match watched.wait_for_change(DEADLINE).expect("read") {
+            Some(level) if level == LEVEL_2 => break,
+            Some(_) => {}
+            None => panic!("the recreated file was not seen within {DEADLINE:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_frame_check_does_not_block() {
+    let (_dir, path) = level_file(LEVEL_1);
+    let (mut watched, _) = WatchedFile::open(&path).expect("open");
+    assert_eq!(watched.check().expect("check"), None);
+}
