@@ -105,7 +105,9 @@ mod tests {
     #[test]
     fn leaked_values_live_for_the_rest_of_the_program() {
         let name: &'static String = leak(format!("logger #{}", 1));
-        let kept = std::thread::spawn(move || name.len()).join().expect("thread");
+        let kept = std::thread::spawn(move || name.len())
+            .join()
+            .expect("thread");
         assert_eq!(kept, "logger #1".len());
     }
 }

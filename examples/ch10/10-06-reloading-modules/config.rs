@@ -46,7 +46,7 @@ impl Config {
 
 /// The settings in force, created on first use (`HashMap::new` cannot run at compile time).
 /// Readers take a snapshot (a clone of the `Arc`); a reload replaces the `Arc` in one step.
-static CURRENT: LazyLock<RwLock<Arc<Config>>> = LazyLock::new(|| RwLock::default());
+static CURRENT: LazyLock<RwLock<Arc<Config>>> = LazyLock::new(RwLock::default);
 
 /// The settings in force now, as one consistent snapshot.
 pub fn current() -> Arc<Config> {
@@ -155,5 +155,95 @@ impl std::error::Error for ConfigError {
             ConfigError::Parse(e) => Some(e),
             ConfigError::Unsupported { .. } => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Barrier;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::thread;
+
+    use super::*;
+    use crate::isolation::exclusive;
+
+    fn old_settings() -> Config {
+        Config::default()
+            .with_flag("feature_x", true)
+            .with_number("timeout", 30)
+    }
+
+    fn new_settings() -> Config {
+        Config::default()
+            .with_flag("feature_x", false)
+            .with_number("timeout", 60)
+    }
+
+    // ANCHOR: torn
+    /// The seed's reload (reset, then set each value) with a reader forced in between:
+    /// the reader gets the defaults, neither the old settings nor the new ones.
+    #[test]
+    fn reset_then_set_lets_a_reader_see_the_defaults() {
+        let _state = exclusive();
+        reload(old_settings());
+        let reset_done = Barrier::new(2);
+        let read_done = Barrier::new(2);
+        let seen = thread::scope(|s| {
+            s.spawn(|| {
+                reset();
+                reset_done.wait();
+                read_done.wait();
+                set_flag("feature_x", false);
+                set_number("timeout", 60);
+            });
+            reset_done.wait();
+            let seen = number("timeout");
+            read_done.wait();
+            seen
+        });
+        assert_eq!(seen, 0); // neither 30 nor 60
+    }
+
+    /// `reload` has no "in between": a reader running through a thousand reloads only
+    /// ever sees one complete set of settings or the other.
+    #[test]
+    fn readers_never_see_a_half_reloaded_config() {
+        let _state = exclusive();
+        let (old, new) = (old_settings(), new_settings());
+        reload(old.clone());
+        let done = AtomicBool::new(false);
+        let reader_started = Barrier::new(2);
+        let reads = thread::scope(|s| {
+            let reader = s.spawn(|| {
+                reader_started.wait();
+                let mut reads = 0;
+                loop {
+                    let finished = done.load(Ordering::Acquire);
+                    let seen = current();
+                    assert!(*seen == old || *seen == new, "torn read: {seen:?}");
+                    reads += 1;
+                    if finished {
+                        return reads;
+                    }
+                }
+            });
+            reader_started.wait();
+            for i in 0..1000 {
+                reload(if i % 2 == 0 { new.clone() } else { old.clone() });
+            }
+            done.store(true, Ordering::Release);
+            reader.join().expect("the reader saw a torn config")
+        });
+        assert!(reads > 0);
+    }
+    // ANCHOR_END: torn
+
+    #[test]
+    fn a_file_with_a_wrong_type_is_rejected() {
+        let error = Config::from_toml("timeout = 1.5").expect_err("a float is not a setting");
+        assert_eq!(
+            error.to_string(),
+            "`timeout` is a float; settings are booleans or integers"
+        );
     }
 }

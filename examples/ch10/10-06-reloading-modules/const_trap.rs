@@ -37,7 +37,12 @@ mod tests {
         let run = Command::new("clippy-driver")
             .current_dir(root)
             .args(["--edition", "2024", "--crate-type", "lib", "--crate-name"])
-            .args(["const_trap", "--emit=metadata", "--color=never", "--out-dir"])
+            .args([
+                "const_trap",
+                "--emit=metadata",
+                "--color=never",
+                "--out-dir",
+            ])
             .arg(&out_dir)
             .arg(format!("{here}/const_trap.rs"))
             .output();
@@ -54,6 +59,9 @@ mod tests {
             return;
         }
         let shown = fs::read_to_string(&shown_path).unwrap_or_default();
-        assert_eq!(said, shown, "clippy now says something else than the page shows");
+        assert_eq!(
+            said, shown,
+            "clippy now says something else than the page shows"
+        );
     }
 }

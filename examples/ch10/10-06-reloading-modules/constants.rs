@@ -28,7 +28,6 @@ pub const BUILD_TAG: Option<&str> = option_env!("COOKBOOK_BUILD_TAG");
 pub static GREETING: &str = "hello";
 
 /// Built on first use, read-only afterwards: a lookup table is global state that is fine.
-pub static LOG_LEVELS: LazyLock<HashMap<&'static str, u8>> = LazyLock::new(|| {
-    HashMap::from([("error", 1), ("warn", 2), ("info", 3), ("debug", 4)])
-});
+pub static LOG_LEVELS: LazyLock<HashMap<&'static str, u8>> =
+    LazyLock::new(|| HashMap::from([("error", 1), ("warn", 2), ("info", 3), ("debug", 4)]));
 // ANCHOR_END: compile_time

@@ -12,7 +12,7 @@ mod thread_safety;
 mod versions;
 
 // The trap the recipe shows, kept on purpose: silence the warnings rustc and clippy give
-// (`const_item_interior_mutations` is a rustc lint since 1.95, unknown before).
+// (`const_item_interior_mutations` is a recent rustc lint, unknown to older ones).
 #[allow(unknown_lints, const_item_interior_mutations)]
 #[allow(
     clippy::declare_interior_mutable_const,
@@ -61,7 +61,6 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     println!("\n== configuration");
-    // ANCHOR: config_demo
     println!(
         "{} {}, at most {} connections",
         config::APP_NAME,
@@ -95,7 +94,6 @@ fn main() -> Result<(), Box<dyn Error>> {
         Ok(_) => println!("accepted a string setting"),
         Err(e) => println!("rejected: {e}"),
     }
-    // ANCHOR_END: config_demo
     let missing = std::path::Path::new("no-such-dir/settings.toml");
     if let Err(e) = config::reload_from_file(missing) {
         println!("{e}; timeout is still {}", config::number("timeout"));
@@ -104,7 +102,10 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     println!("\n== compile time and run time");
     println!("squares computed by the compiler: {:?}", constants::SQUARES);
-    println!("package version from Cargo.toml: {}", constants::PACKAGE_VERSION);
+    println!(
+        "package version from Cargo.toml: {}",
+        constants::PACKAGE_VERSION
+    );
     println!(
         "build tag: {}",
         constants::BUILD_TAG.unwrap_or("none (COOKBOOK_BUILD_TAG was not set)")
@@ -122,7 +123,6 @@ fn main() -> Result<(), Box<dyn Error>> {
     // ANCHOR_END: trap_demo
 
     println!("\n== instances");
-    // ANCHOR: instances_demo
     let mut a = Counter::new();
     let mut b = Counter::new();
     instance::count_words("two words", &mut a);
@@ -135,11 +135,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         texts.len(),
         instance::count_words_in_parallel(&texts)
     );
-    // ANCHOR_END: instances_demo
     a.reset();
 
     println!("\n== two versions of one crate");
-    // ANCHOR: versions_demo
     let recorder = cleanup::leak(versions::Recorder::default());
     tiny1::set_logger(recorder)?;
     println!(
@@ -150,7 +148,6 @@ fn main() -> Result<(), Box<dyn Error>> {
         tiny2::log("hello")
     );
     println!("the recorder got {:?}", recorder.lines());
-    // ANCHOR_END: versions_demo
 
     println!("\n== threads");
     std::thread::spawn(|| thread_safety::publish(42))

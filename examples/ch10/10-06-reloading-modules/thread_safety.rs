@@ -16,7 +16,10 @@ pub fn record(event: &str) {
 }
 
 pub fn events() -> Vec<String> {
-    EVENTS.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    EVENTS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
 }
 // ANCHOR_END: mutex
 
