@@ -1,0 +1,508 @@
+//! Loading a greeter plugin: only from the plugin directory, from a private copy, ABI first.
+
+use std::fmt;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use greeter_plugin_abi::{self as abi, HostState, OutBuf, Status, StrRef, symbols};
+use libloading::Library;
+
+// ANCHOR: errors
+/// Why a plugin was not loaded. The host keeps its previous plugin in every case.
+#[derive(Debug)]
+pub enum LoadError {
+    /// Not inside the plugin directory, once symlinks and `..` are resolved.
+    OutsidePluginDir {
+        file: PathBuf,
+        dir: PathBuf,
+    },
+    /// A directory, a device…: not a regular file.
+    NotAFile {
+        file: PathBuf,
+    },
+    /// Anyone can write it, so anyone could run code in this process.
+    WorldWritable {
+        file: PathBuf,
+        mode: u32,
+    },
+    /// Owned by another user: neither us nor root.
+    WrongOwner {
+        file: PathBuf,
+        owner: u32,
+        us: u32,
+    },
+    /// Shorter than its ELF headers say: a build still being written, or cut short.
+    Incomplete {
+        file: PathBuf,
+    },
+    /// The dynamic loader refused it: not a library, truncated, another architecture…
+    NotALibrary {
+        file: PathBuf,
+        reason: String,
+    },
+    MissingSymbol {
+        file: PathBuf,
+        symbol: &'static str,
+    },
+    WrongAbiVersion {
+        file: PathBuf,
+        found: u32,
+        expected: u32,
+    },
+    /// It loaded, but its first call (`describe`) failed.
+    FirstCallFailed {
+        file: PathBuf,
+        error: CallError,
+    },
+    Io {
+        file: PathBuf,
+        error: io::Error,
+    },
+}
+
+/// Why a call into the plugin failed. The host's state is unchanged.
+#[derive(Debug)]
+pub enum CallError {
+    Panicked { message: String },
+    BadArgument,
+    AnswerNotUtf8,
+    AnswerTooLong { len: usize },
+    UnknownStatus(i32),
+}
+// ANCHOR_END: errors
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use LoadError::*;
+        match self {
+            OutsidePluginDir { file, dir } => write!(
+                f,
+                "{}: not in the plugin directory ({})",
+                file.display(),
+                dir.display()
+            ),
+            NotAFile { file } => write!(f, "{}: not a regular file", file.display()),
+            WorldWritable { file, mode } => write!(
+                f,
+                "{}: world-writable (mode {:o}), anyone could put code in it",
+                file.display(),
+                mode & 0o7777
+            ),
+            WrongOwner { file, owner, us } => write!(
+                f,
+                "{}: owned by uid {owner}, not by us (uid {us}) or root",
+                file.display()
+            ),
+            Incomplete { file, .. } => write!(
+                f,
+                "{}: shorter than its ELF headers say (still being written?)",
+                file.display()
+            ),
+            NotALibrary { file, reason } => {
+                write!(f, "{}: not a loadable library ({reason})", file.display())
+            }
+            MissingSymbol { file, symbol } => write!(
+                f,
+                "{}: does not export `{symbol}`, not a greeter plugin of this ABI",
+                file.display()
+            ),
+            WrongAbiVersion {
+                file,
+                found,
+                expected,
+            } => write!(
+                f,
+                "{}: built for greeter ABI {found}, this host speaks ABI {expected}",
+                file.display()
+            ),
+            FirstCallFailed { file, error } => {
+                write!(
+                    f,
+                    "{}: loaded, but `describe` failed: {error}",
+                    file.display()
+                )
+            }
+            Io { file, error } => write!(f, "{}: {error}", file.display()),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallError::Panicked { message } => write!(f, "the plugin panicked: {message}"),
+            CallError::BadArgument => write!(f, "the plugin rejected an argument"),
+            CallError::AnswerNotUtf8 => write!(f, "the plugin answered with invalid UTF-8"),
+            CallError::AnswerTooLong { len } => {
+                write!(f, "the plugin's answer is too long ({len} bytes)")
+            }
+            CallError::UnknownStatus(status) => {
+                write!(f, "the plugin returned unknown status {status}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CallError {}
+
+/// The one directory plugins are loaded from. Loading a library runs its code, so only files
+/// in here, owned by us (or root) and not world-writable, are loaded.
+pub struct PluginDir {
+    dir: PathBuf,
+    copies: tempfile::TempDir,
+    us: u32,
+}
+
+/// Private copies get unique names: dlopen caches libraries by path.
+static NEXT_COPY: AtomicU64 = AtomicU64::new(1);
+
+impl PluginDir {
+    pub fn new(dir: &Path) -> Result<PluginDir, LoadError> {
+        let io_error = |error| LoadError::Io {
+            file: dir.to_owned(),
+            error,
+        };
+        let dir = dir.canonicalize().map_err(io_error)?;
+        // The directory too: whoever can write in it can swap our plugins.
+        let metadata = fs::metadata(&dir).map_err(io_error)?;
+        let us = effective_uid();
+        check_owner_and_mode(&dir, &metadata, us)?;
+        // Copies go to a fresh directory only we can read or write (mode 0700).
+        let copies = tempfile::Builder::new()
+            .prefix("plugin-copies-")
+            .tempdir()
+            .map_err(io_error)?;
+        Ok(PluginDir { dir, copies, us })
+    }
+
+    /// How many private copies exist now (one per loaded plugin).
+    #[cfg(test)]
+    pub fn copies(&self) -> usize {
+        fs::read_dir(self.copies.path()).map_or(0, |entries| entries.count())
+    }
+
+    // ANCHOR: load
+    /// Loads `file`, which must be inside this directory, from a private copy.
+    pub fn load(&self, file: &Path) -> Result<Plugin, LoadError> {
+        let io_error = |error| LoadError::Io {
+            file: file.to_owned(),
+            error,
+        };
+        // Resolve symlinks and `..` first, then check where the file really is.
+        let file = file.canonicalize().map_err(io_error)?;
+        if !file.starts_with(&self.dir) {
+            return Err(LoadError::OutsidePluginDir {
+                file,
+                dir: self.dir.clone(),
+            });
+        }
+        // Check the file we opened (fstat), then copy that same file: nobody can swap it
+        // between the check and the copy.
+        let mut source = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&file)
+            .map_err(io_error)?;
+        let metadata = source.metadata().map_err(io_error)?;
+        if !metadata.is_file() {
+            return Err(LoadError::NotAFile { file });
+        }
+        check_owner_and_mode(&file, &metadata, self.us)?;
+        let mut bytes = Vec::new();
+        source.read_to_end(&mut bytes).map_err(io_error)?;
+        // A library the linker is still writing would crash us (SIGBUS) once mapped.
+        if let Some(needed) = elf_bytes_needed(&bytes)
+            && needed > bytes.len() as u64
+        {
+            return Err(LoadError::Incomplete { file });
+        }
+        let copy = self.private_copy(&bytes)?;
+
+        // SAFETY: loading a library runs its initialisers. We load only a private copy of a
+        // file from the plugin directory, owned by us or root and not world-writable: code we
+        // chose to trust. `Plugin` keeps the library loaded while its functions can be called.
+        let library = unsafe { Library::new(copy.path()) }.map_err(|error| {
+            // dlerror's message, naming the reader's file rather than our private copy.
+            let reason =
+                std::error::Error::source(&error).map_or(error.to_string(), |e| e.to_string());
+            let reason = reason.replace(
+                &copy.path().display().to_string(),
+                &file.display().to_string(),
+            );
+            LoadError::NotALibrary {
+                file: file.clone(),
+                reason,
+            }
+        })?;
+        check_abi_version(&library, &file)?;
+        // SAFETY: the ABI version matches, so these symbols have the types of this ABI.
+        let (describe, greet) = unsafe {
+            (
+                lookup::<abi::DescribeFn>(&library, symbols::DESCRIBE, &file)?,
+                lookup::<abi::GreetFn>(&library, symbols::GREET, &file)?,
+            )
+        };
+        let mut plugin = Plugin {
+            describe,
+            greet,
+            description: String::new(),
+            _library: library,
+            _copy: copy,
+            file,
+        };
+        plugin.description =
+            plugin
+                .call_describe()
+                .map_err(|error| LoadError::FirstCallFailed {
+                    file: plugin.file.clone(),
+                    error,
+                })?;
+        Ok(plugin)
+    }
+    // ANCHOR_END: load
+
+    fn private_copy(&self, bytes: &[u8]) -> Result<PrivateCopy, LoadError> {
+        let name = format!(
+            "{}-{}{}",
+            std::process::id(),
+            NEXT_COPY.fetch_add(1, Ordering::Relaxed),
+            std::env::consts::DLL_SUFFIX
+        );
+        let copy = PrivateCopy(self.copies.path().join(name));
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o700)
+            .open(copy.path())
+            .and_then(|mut target| target.write_all(bytes))
+            .map_err(|error| LoadError::Io {
+                file: copy.path().to_owned(),
+                error,
+            })?;
+        Ok(copy)
+    }
+}
+
+fn effective_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+fn check_owner_and_mode(file: &Path, metadata: &fs::Metadata, us: u32) -> Result<(), LoadError> {
+    if metadata.mode() & 0o002 != 0 {
+        return Err(LoadError::WorldWritable {
+            file: file.to_owned(),
+            mode: metadata.mode(),
+        });
+    }
+    if metadata.uid() != us && metadata.uid() != 0 {
+        return Err(LoadError::WrongOwner {
+            file: file.to_owned(),
+            owner: metadata.uid(),
+            us,
+        });
+    }
+    Ok(())
+}
+
+// ANCHOR: abi_check
+/// Reads `GREETER_ABI_VERSION` before anything else is looked up or called.
+fn check_abi_version(library: &Library, file: &Path) -> Result<(), LoadError> {
+    // SAFETY: in every ABI version this symbol is a `u32` static (the one rule that never
+    // changes), and `library` stays loaded while we read it.
+    let found = unsafe {
+        let symbol = library
+            .get::<*const u32>(symbols::ABI_VERSION)
+            .map_err(|_| LoadError::MissingSymbol {
+                file: file.to_owned(),
+                symbol: symbols::ABI_VERSION,
+            })?;
+        let address: *const u32 = *symbol;
+        address.read()
+    };
+    if found != abi::ABI_VERSION {
+        return Err(LoadError::WrongAbiVersion {
+            file: file.to_owned(),
+            found,
+            expected: abi::ABI_VERSION,
+        });
+    }
+    Ok(())
+}
+// ANCHOR_END: abi_check
+
+/// Looks up a function and copies its pointer out of the `Symbol` borrow. Only `Plugin`,
+/// which keeps the library alive, stores the result.
+///
+/// # Safety
+/// `T` must be the type of the symbol `name` in `library`.
+unsafe fn lookup<T: Copy>(
+    library: &Library,
+    name: &'static str,
+    file: &Path,
+) -> Result<T, LoadError> {
+    // SAFETY: the caller guarantees the symbol's type.
+    let symbol = unsafe { library.get::<T>(name) }.map_err(|_| LoadError::MissingSymbol {
+        file: file.to_owned(),
+        symbol: name,
+    })?;
+    Ok(*symbol)
+}
+
+// ANCHOR: plugin
+/// A loaded plugin. Its function pointers are private and never leave this struct, and every
+/// answer is copied into a host `String`: nothing from the library outlives `library`.
+pub struct Plugin {
+    describe: abi::DescribeFn,
+    greet: abi::GreetFn,
+    description: String,
+    // Kept for their `Drop`, in this order: close the library, then delete its copy.
+    _library: Library,
+    _copy: PrivateCopy,
+    file: PathBuf,
+}
+
+impl Plugin {
+    /// What the plugin said about itself when it was loaded.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// Greets `name`. `state` changes only if the call succeeds: the plugin returns the new
+    /// state, and a panic inside the plugin leaves the host's copy as it was.
+    pub fn greet(&self, state: &mut HostState, name: &str) -> Result<String, CallError> {
+        let current = *state;
+        let mut next = current;
+        let answer = call_with_buffer(|out| {
+            // SAFETY: `greet` has the type of this ABI (checked at load) and the library is
+            // loaded (we own it); `name`, `next` and `out` are valid for this call.
+            unsafe { (self.greet)(current, StrRef::new(name), &mut next, out) }
+        })?;
+        *state = next;
+        Ok(answer)
+    }
+    // ANCHOR_END: plugin
+
+    fn call_describe(&self) -> Result<String, CallError> {
+        call_with_buffer(|out| {
+            // SAFETY: as in `greet`.
+            unsafe { (self.describe)(out) }
+        })
+    }
+
+    #[cfg(test)]
+    pub fn copy_path(&self) -> &Path {
+        self._copy.path()
+    }
+}
+
+/// The most a plugin may answer. Beyond this a call fails instead of allocating more.
+const MAX_ANSWER: usize = 64 * 1024;
+
+/// Lends the plugin a buffer (a second one of the size it asks for, if too small) and copies
+/// the answer into a host `String`.
+pub(crate) fn call_with_buffer(
+    mut call: impl FnMut(*mut OutBuf) -> Status,
+) -> Result<String, CallError> {
+    let mut capacity = 256;
+    for _attempt in 0..2 {
+        let mut buffer = vec![0u8; capacity];
+        let mut out = OutBuf {
+            ptr: buffer.as_mut_ptr(),
+            cap: buffer.len(),
+            len: 0,
+        };
+        let status = call(&mut out);
+        if status == Status::BUFFER_TOO_SMALL && out.len > capacity && out.len <= MAX_ANSWER {
+            capacity = out.len;
+            continue;
+        }
+        buffer.truncate(out.len.min(capacity));
+        return match status {
+            Status::OK => String::from_utf8(buffer).map_err(|_| CallError::AnswerNotUtf8),
+            Status::PANICKED => Err(CallError::Panicked {
+                message: String::from_utf8_lossy(&buffer).into_owned(),
+            }),
+            Status::BAD_ARGUMENT => Err(CallError::BadArgument),
+            Status::BUFFER_TOO_SMALL => Err(CallError::AnswerTooLong { len: out.len }),
+            Status(other) => Err(CallError::UnknownStatus(other)),
+        };
+    }
+    Err(CallError::AnswerTooLong { len: capacity })
+}
+
+/// A private copy of a plugin, deleted when dropped.
+struct PrivateCopy(PathBuf);
+
+impl PrivateCopy {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for PrivateCopy {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+    }
+}
+
+/// How long an ELF file must be for its segments and section table to be inside it, or `None`
+/// if it is not ELF (then the loader decides). A truncated library maps without error, then
+/// crashes the process (SIGBUS) when the missing pages are touched.
+fn elf_bytes_needed(bytes: &[u8]) -> Option<u64> {
+    if !bytes.starts_with(b"\x7fELF") {
+        return None;
+    }
+    let is_64_bit = bytes.get(4) == Some(&2);
+    let little_endian = bytes.get(5) == Some(&1);
+    // Past the end of `bytes` reads as "needs more than we have".
+    let read = |offset: u64, size: usize| -> u64 {
+        let field = usize::try_from(offset)
+            .ok()
+            .and_then(|start| bytes.get(start..start.checked_add(size)?));
+        let Some(field) = field else {
+            return u64::MAX;
+        };
+        let byte = |i: usize| u64::from(field[if little_endian { i } else { size - 1 - i }]);
+        (0..size).fold(0, |value, i| value | byte(i) << (8 * i))
+    };
+    let word = if is_64_bit { 8 } else { 4 };
+    let (ph_offset, sh_offset, sizes) = if is_64_bit {
+        (32, 40, 54)
+    } else {
+        (28, 32, 42)
+    };
+    let (ph_size, ph_count) = (read(sizes, 2), read(sizes + 2, 2));
+    let (sh_size, sh_count) = (read(sizes + 4, 2), read(sizes + 6, 2));
+    let table_end = |offset: u64, size: u64, count: u64| {
+        read(offset, word).saturating_add(size.saturating_mul(count))
+    };
+    let mut needed = (sizes + 8)
+        .max(table_end(ph_offset, ph_size, ph_count))
+        .max(table_end(sh_offset, sh_size, sh_count));
+    let headers = read(ph_offset, word);
+    for i in 0..ph_count.min(4096) {
+        let header = headers.saturating_add(i.saturating_mul(ph_size));
+        const PT_LOAD: u64 = 1;
+        if read(header, 4) == PT_LOAD {
+            let (file_offset, file_size) = if is_64_bit {
+                (
+                    read(header.saturating_add(8), 8),
+                    read(header.saturating_add(32), 8),
+                )
+            } else {
+                (
+                    read(header.saturating_add(4), 4),
+                    read(header.saturating_add(16), 4),
+                )
+            };
+            needed = needed.max(file_offset.saturating_add(file_size));
+        }
+    }
+    Some(needed)
+}
