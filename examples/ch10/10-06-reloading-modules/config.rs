@@ -64,7 +64,7 @@ pub fn number(key: &str) -> i64 {
 /// Replaces every setting at once; returns the settings it replaced. No thread ever sees a
 /// mix of old and new settings, nor the defaults in between.
 pub fn reload(next: Config) -> Arc<Config> {
-    // The lock only guards a pointer swap, which cannot panic half-way: a poisoned lock still
+    // The lock is only held to swap the `Arc` or insert one entry: a poisoned lock still
     // holds a complete `Config`, so it is safe to go on.
     let mut current = CURRENT.write().unwrap_or_else(PoisonError::into_inner);
     std::mem::replace(&mut *current, Arc::new(next))
