@@ -1,13 +1,13 @@
 //! Tells when a library file changes: cargo replaces it (remove, then link), so watch its
 //! directory and filter by file name.
 
-use std::ffi::OsString;
+use std::ffi::OsStr;
 use std::io;
 use std::path::Path;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use notify::{RecommendedWatcher, RecursiveMode, Watcher};
+use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
 // ANCHOR: watcher
 /// Watches one file through its parent directory.
@@ -29,15 +29,12 @@ impl LibraryWatcher {
         };
         let (sender, changes) = mpsc::channel();
         let mut watcher =
-            notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-                match event {
-                    // Any kind of event: a rebuild shows up as remove + create, an edit as modify.
-                    Ok(event) if event.paths.iter().any(|path| is_named(path, &name)) => {
-                        let _ = sender.send(());
-                    }
-                    Ok(_) => {}
-                    Err(error) => eprintln!("watch error: {error}"),
+            notify::recommended_watcher(move |event: notify::Result<Event>| match event {
+                Ok(event) if changes_file(&event, &name) => {
+                    let _ = sender.send(());
                 }
+                Ok(_) => {}
+                Err(error) => eprintln!("watch error: {error}"),
             })
             .map_err(io::Error::other)?;
         watcher
@@ -70,6 +67,12 @@ impl LibraryWatcher {
 }
 // ANCHOR_END: watcher
 
-fn is_named(path: &Path, name: &OsString) -> bool {
-    path.file_name() == Some(name.as_os_str())
+/// A rebuild shows up as remove + create, an in-place write as modify: any kind counts, except
+/// access, which our own loading of the file causes (or the host would reload forever).
+fn changes_file(event: &Event, name: &OsStr) -> bool {
+    !matches!(event.kind, EventKind::Access(_))
+        && event
+            .paths
+            .iter()
+            .any(|path| path.file_name() == Some(name))
 }
