@@ -68,8 +68,20 @@ fn anchor_name(line: &str, marker: &str) -> Option<String> {
 pub fn check_directives(root: &Path, src_dir: &Path, chapter: &Path, content: &str) -> Vec<String> {
     let mut errors = Vec::new();
     let chapter_dir = src_dir.join(chapter.parent().unwrap_or(Path::new("")));
+    let lines: Vec<&str> = content.lines().collect();
     for d in directives(content) {
         let at = format!("src/{}:{}: {}", chapter.display(), d.line, d.text);
+        let line = lines.get(d.line - 1).copied().unwrap_or_default();
+        let before = &line[..line.find("{{#").unwrap_or(0)];
+        if !before.is_empty() && before.chars().all(|c| c.is_whitespace() || c == '>') {
+            // mdBook pastes the file at the directive: only its first line gets this prefix,
+            // the others fall out of the list item or quote and break the block.
+            errors.push(format!(
+                "{at}: an include inside a list item or quote (prefix {before:?}) breaks the \
+                 block after its first line; move the block out to the left margin"
+            ));
+            continue;
+        }
         let file = normalize(&chapter_dir.join(&d.path));
         let Ok(text) = fs::read_to_string(&file) else {
             errors.push(format!(

@@ -89,6 +89,19 @@ fn an_anchor_without_its_end_or_without_code_is_refused() {
 }
 
 #[test]
+fn an_include_indented_in_a_list_item_is_refused() {
+    let errors = check_with(
+        "```rust\n{{#rustdoc_include ../../examples/ch10/10-06-reloading-modules/counter.rs:counter}}",
+        "   ```rust\n   {{#rustdoc_include ../../examples/ch10/10-06-reloading-modules/counter.rs:counter}}",
+    );
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].contains("inside a list item or quote"),
+        "{errors:#?}"
+    );
+}
+
+#[test]
 fn an_escaped_directive_is_left_alone() {
     let errors = check("Write \\{{#include no/such/file.rs}} to include a file.\n");
     assert!(errors.is_empty(), "{errors:#?}");
