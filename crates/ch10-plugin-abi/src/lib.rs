@@ -17,6 +17,7 @@
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 
+// ANCHOR: contract
 /// The version of this contract. The host refuses plugins built for another one.
 pub const ABI_VERSION: u32 = 1;
 
@@ -59,6 +60,7 @@ impl Status {
 pub struct HostState {
     pub greetings: u64,
 }
+// ANCHOR_END: contract
 
 /// A UTF-8 string the host lends for the duration of one call.
 #[repr(C)]

@@ -189,56 +189,13 @@ impl PluginDir {
     // ANCHOR: load
     /// Loads `file`, which must be inside this directory, from a private copy.
     pub fn load(&self, file: &Path) -> Result<Plugin, LoadError> {
-        let io_error = |error| LoadError::Io {
-            file: file.to_owned(),
-            error,
-        };
-        // Resolve symlinks and `..` first, then check where the file really is.
-        let file = file.canonicalize().map_err(io_error)?;
-        if !file.starts_with(&self.dir) {
-            return Err(LoadError::OutsidePluginDir {
-                file,
-                dir: self.dir.clone(),
-            });
-        }
-        // Check the file we opened (fstat), then copy that same file: nobody can swap it
-        // between the check and the copy.
-        let mut source = OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&file)
-            .map_err(io_error)?;
-        let metadata = source.metadata().map_err(io_error)?;
-        if !metadata.is_file() {
-            return Err(LoadError::NotAFile { file });
-        }
-        check_owner_and_mode(&file, &metadata, self.us)?;
-        let mut bytes = Vec::new();
-        source.read_to_end(&mut bytes).map_err(io_error)?;
-        // A library the linker is still writing would crash us (SIGBUS) once mapped.
-        if let Some(needed) = elf_bytes_needed(&bytes)
-            && needed > bytes.len() as u64
-        {
-            return Err(LoadError::Incomplete { file });
-        }
+        let (file, bytes) = self.read_checked(file)?;
         let copy = self.private_copy(&bytes)?;
-
         // SAFETY: loading a library runs its initialisers. We load only a private copy of a
         // file from the plugin directory, owned by us or root and not world-writable: code we
         // chose to trust. `Plugin` keeps the library loaded while its functions can be called.
-        let library = unsafe { Library::new(copy.path()) }.map_err(|error| {
-            // dlerror's message, naming the reader's file rather than our private copy.
-            let reason =
-                std::error::Error::source(&error).map_or(error.to_string(), |e| e.to_string());
-            let reason = reason.replace(
-                &copy.path().display().to_string(),
-                &file.display().to_string(),
-            );
-            LoadError::NotALibrary {
-                file: file.clone(),
-                reason,
-            }
-        })?;
+        let library = unsafe { Library::new(copy.path()) }
+            .map_err(|error| not_a_library(&error, &copy, &file))?;
         check_abi_version(&library, &file)?;
         // SAFETY: the ABI version matches, so these symbols have the types of this ABI.
         let (describe, greet) = unsafe {
@@ -247,24 +204,53 @@ impl PluginDir {
                 lookup::<abi::GreetFn>(&library, symbols::GREET, &file)?,
             )
         };
-        let mut plugin = Plugin {
-            describe,
+        // SAFETY: `describe` has the type of this ABI and `library` is loaded.
+        let description = call_with_buffer(|out| unsafe { describe(out) })
+            .map_err(|error| LoadError::FirstCallFailed { file, error })?;
+        Ok(Plugin {
             greet,
-            description: String::new(),
+            description,
             _library: library,
             _copy: copy,
-            file,
-        };
-        plugin.description =
-            plugin
-                .call_describe()
-                .map_err(|error| LoadError::FirstCallFailed {
-                    file: plugin.file.clone(),
-                    error,
-                })?;
-        Ok(plugin)
+        })
     }
     // ANCHOR_END: load
+
+    // ANCHOR: read_checked
+    /// Reads `file` if it may be loaded: in this directory, a regular file owned by us or
+    /// root, not world-writable, and complete.
+    fn read_checked(&self, file: &Path) -> Result<(PathBuf, Vec<u8>), LoadError> {
+        let io_error = |error| LoadError::Io {
+            file: file.to_owned(),
+            error,
+        };
+        // Resolve symlinks and `..` first, then check where the file really is.
+        let file = file.canonicalize().map_err(io_error)?;
+        if !file.starts_with(&self.dir) {
+            let dir = self.dir.clone();
+            return Err(LoadError::OutsidePluginDir { file, dir });
+        }
+        // Check the file we opened (fstat) and read that same file: nobody can swap it
+        // between the check and the read.
+        let mut opened = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&file)
+            .map_err(io_error)?;
+        let metadata = opened.metadata().map_err(io_error)?;
+        if !metadata.is_file() {
+            return Err(LoadError::NotAFile { file });
+        }
+        check_owner_and_mode(&file, &metadata, self.us)?;
+        let mut bytes = Vec::new();
+        opened.read_to_end(&mut bytes).map_err(io_error)?;
+        // dlopen maps a library the linker is still writing, then we die of SIGBUS.
+        if elf_bytes_needed(&bytes).is_some_and(|needed| needed > bytes.len() as u64) {
+            return Err(LoadError::Incomplete { file });
+        }
+        Ok((file, bytes))
+    }
+    // ANCHOR_END: read_checked
 
     fn private_copy(&self, bytes: &[u8]) -> Result<PrivateCopy, LoadError> {
         let name = format!(
@@ -285,6 +271,16 @@ impl PluginDir {
                 error,
             })?;
         Ok(copy)
+    }
+}
+
+/// dlerror's message, naming the reader's file rather than our private copy.
+fn not_a_library(error: &libloading::Error, copy: &PrivateCopy, file: &Path) -> LoadError {
+    let reason = std::error::Error::source(error).map_or(error.to_string(), |e| e.to_string());
+    let copy = copy.path().display().to_string();
+    LoadError::NotALibrary {
+        file: file.to_owned(),
+        reason: reason.replace(&copy, &file.display().to_string()),
     }
 }
 
@@ -358,13 +354,11 @@ unsafe fn lookup<T: Copy>(
 /// A loaded plugin. Its function pointers are private and never leave this struct, and every
 /// answer is copied into a host `String`: nothing from the library outlives `library`.
 pub struct Plugin {
-    describe: abi::DescribeFn,
     greet: abi::GreetFn,
     description: String,
     // Kept for their `Drop`, in this order: close the library, then delete its copy.
     _library: Library,
     _copy: PrivateCopy,
-    file: PathBuf,
 }
 
 impl Plugin {
@@ -387,13 +381,6 @@ impl Plugin {
         Ok(answer)
     }
     // ANCHOR_END: plugin
-
-    fn call_describe(&self) -> Result<String, CallError> {
-        call_with_buffer(|out| {
-            // SAFETY: as in `greet`.
-            unsafe { (self.describe)(out) }
-        })
-    }
 
     #[cfg(test)]
     pub fn copy_path(&self) -> &Path {

@@ -18,6 +18,7 @@ struct Built {
     v1: PathBuf,
     v2: PathBuf,
     missing_symbol: PathBuf,
+    not_a_plugin: PathBuf,
     wrong_abi: PathBuf,
     panics: PathBuf,
     panics_in_describe: PathBuf,
@@ -49,6 +50,7 @@ fn built() -> &'static Built {
                 fixture("greeter-v1", "v1", &[]),
                 fixture("greeter-v2", "v2", &[]),
                 fixture("missing-symbol", "missing_symbol", &[]),
+                fixture("not-a-plugin", "not_a_plugin", &[]),
                 fixture("wrong-abi", "wrong_abi", &[]),
                 fixture("panics", "panics", &[]),
                 fixture("panics-in-describe", "panics", &["panic_in_describe"]),
@@ -56,12 +58,13 @@ fn built() -> &'static Built {
                 plugin_crate_source(),
             ])
             .unwrap();
-        let [v1, v2, m, w, p, pd, t, c] = <[PathBuf; 8]>::try_from(paths).unwrap();
+        let [v1, v2, m, n, w, p, pd, t, c] = <[PathBuf; 9]>::try_from(paths).unwrap();
         Built {
             compiler,
             v1,
             v2,
             missing_symbol: m,
+            not_a_plugin: n,
             wrong_abi: w,
             panics: p,
             panics_in_describe: pd,
@@ -162,6 +165,17 @@ fn a_missing_symbol_is_refused() {
     let error = t.assert_refused(&t.library.clone());
     assert!(
         matches!(error, LoadError::MissingSymbol { symbol, .. } if symbol == symbols::GREET),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_library_without_an_abi_version_is_refused() {
+    let mut t = Setup::new(&built().v1);
+    install(&built().not_a_plugin, &t.library).unwrap();
+    let error = t.assert_refused(&t.library.clone());
+    assert!(
+        matches!(error, LoadError::MissingSymbol { symbol, .. } if symbol == symbols::ABI_VERSION),
         "{error:?}"
     );
 }
