@@ -2,8 +2,8 @@
 
 use std::fmt;
 use std::fs::{self, OpenOptions};
-use std::io::{self, Read, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::io::{self, Read};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -154,12 +154,8 @@ impl std::error::Error for CallError {}
 /// in here, owned by us (or root) and not world-writable, are loaded.
 pub struct PluginDir {
     dir: PathBuf,
-    copies: tempfile::TempDir,
     us: u32,
 }
-
-/// Private copies get unique names: dlopen caches libraries by path.
-static NEXT_COPY: AtomicU64 = AtomicU64::new(1);
 
 impl PluginDir {
     pub fn new(dir: &Path) -> Result<PluginDir, LoadError> {
@@ -172,30 +168,25 @@ impl PluginDir {
         let metadata = fs::metadata(&dir).map_err(io_error)?;
         let us = effective_uid();
         check_owner_and_mode(&dir, &metadata, us)?;
-        // Copies go to a fresh directory only we can read or write (mode 0700).
-        let copies = tempfile::Builder::new()
-            .prefix("plugin-copies-")
-            .tempdir()
-            .map_err(io_error)?;
-        Ok(PluginDir { dir, copies, us })
-    }
-
-    /// How many private copies exist now (one per loaded plugin).
-    #[cfg(test)]
-    pub fn copies(&self) -> usize {
-        fs::read_dir(self.copies.path()).map_or(0, |entries| entries.count())
+        Ok(PluginDir { dir, us })
     }
 
     // ANCHOR: load
     /// Loads `file`, which must be inside this directory, from a private copy.
     pub fn load(&self, file: &Path) -> Result<Plugin, LoadError> {
         let (file, bytes) = self.read_checked(file)?;
-        let copy = self.private_copy(&bytes)?;
+        let (copy_dir, copy) = private_copy(&bytes).map_err(|error| LoadError::Io {
+            file: file.clone(),
+            error,
+        })?;
         // SAFETY: loading a library runs its initialisers. We load only a private copy of a
         // file from the plugin directory, owned by us or root and not world-writable: code we
         // chose to trust. `Plugin` keeps the library loaded while its functions can be called.
-        let library = unsafe { Library::new(copy.path()) }
-            .map_err(|error| not_a_library(&error, &copy, &file))?;
+        let opened = unsafe { Library::new(&copy) };
+        // A loaded library needs no file: delete the copy now, so none is left behind even if
+        // the host is killed.
+        drop(copy_dir);
+        let library = opened.map_err(|error| not_a_library(&error, &copy, &file))?;
         check_abi_version(&library, &file)?;
         // SAFETY: the ABI version matches, so these symbols have the types of this ABI.
         let (describe, greet) = unsafe {
@@ -211,7 +202,8 @@ impl PluginDir {
             greet,
             description,
             _library: library,
-            _copy: copy,
+            #[cfg(test)]
+            copy,
         })
     }
     // ANCHOR_END: load
@@ -251,33 +243,29 @@ impl PluginDir {
         Ok((file, bytes))
     }
     // ANCHOR_END: read_checked
+}
 
-    fn private_copy(&self, bytes: &[u8]) -> Result<PrivateCopy, LoadError> {
-        let name = format!(
-            "{}-{}{}",
-            std::process::id(),
-            NEXT_COPY.fetch_add(1, Ordering::Relaxed),
-            std::env::consts::DLL_SUFFIX
-        );
-        let copy = PrivateCopy(self.copies.path().join(name));
-        OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o700)
-            .open(copy.path())
-            .and_then(|mut target| target.write_all(bytes))
-            .map_err(|error| LoadError::Io {
-                file: copy.path().to_owned(),
-                error,
-            })?;
-        Ok(copy)
-    }
+/// Names are never reused in this process: dlopen caches libraries by path.
+static NEXT_COPY: AtomicU64 = AtomicU64::new(1);
+
+/// Writes `bytes` to a new name in a new directory only we can access (mode 0700).
+fn private_copy(bytes: &[u8]) -> io::Result<(tempfile::TempDir, PathBuf)> {
+    let dir = tempfile::Builder::new()
+        .prefix("plugin-copy-")
+        .permissions(fs::Permissions::from_mode(0o700))
+        .tempdir()?;
+    let number = NEXT_COPY.fetch_add(1, Ordering::Relaxed);
+    let copy = dir
+        .path()
+        .join(format!("greeter-{number}{}", std::env::consts::DLL_SUFFIX));
+    fs::write(&copy, bytes)?;
+    Ok((dir, copy))
 }
 
 /// dlerror's message, naming the reader's file rather than our private copy.
-fn not_a_library(error: &libloading::Error, copy: &PrivateCopy, file: &Path) -> LoadError {
+fn not_a_library(error: &libloading::Error, copy: &Path, file: &Path) -> LoadError {
     let reason = std::error::Error::source(error).map_or(error.to_string(), |e| e.to_string());
-    let copy = copy.path().display().to_string();
+    let copy = copy.display().to_string();
     LoadError::NotALibrary {
         file: file.to_owned(),
         reason: reason.replace(&copy, &file.display().to_string()),
@@ -356,9 +344,11 @@ unsafe fn lookup<T: Copy>(
 pub struct Plugin {
     greet: abi::GreetFn,
     description: String,
-    // Kept for their `Drop`, in this order: close the library, then delete its copy.
+    // Kept for its `Drop`, which closes the library.
     _library: Library,
-    _copy: PrivateCopy,
+    /// Where the (deleted) private copy was, for the tests.
+    #[cfg(test)]
+    copy: PathBuf,
 }
 
 impl Plugin {
@@ -384,7 +374,7 @@ impl Plugin {
 
     #[cfg(test)]
     pub fn copy_path(&self) -> &Path {
-        self._copy.path()
+        &self.copy
     }
 }
 
@@ -421,21 +411,6 @@ pub(crate) fn call_with_buffer(
         };
     }
     Err(CallError::AnswerTooLong { len: capacity })
-}
-
-/// A private copy of a plugin, deleted when dropped.
-struct PrivateCopy(PathBuf);
-
-impl PrivateCopy {
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for PrivateCopy {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
-    }
 }
 
 /// How long an ELF file must be for its segments and section table to be inside it, or `None`

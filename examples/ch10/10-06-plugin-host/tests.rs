@@ -110,7 +110,6 @@ impl Setup {
         assert!(!error.to_string().is_empty());
         assert_eq!(self.host.active.description(), description);
         assert_eq!(self.host.active.copy_path(), copy);
-        assert_eq!(self.host.plugins.copies(), 1, "the refused copy is deleted");
         assert_eq!(
             self.host.greet("Ada").unwrap(),
             format!("Hello, Ada! (greeting #{})", greetings + 1)
@@ -130,6 +129,8 @@ fn swapping_v1_for_v2_keeps_the_host_state_and_runs_the_new_code() {
         "Hello, Grace! (greeting #2)"
     );
     let v1_copy = t.host.active.copy_path().to_owned();
+    assert!(!v1_copy.exists(), "the private copy is deleted once loaded");
+    assert!(is_mapped(&v1_copy), "while the library stays mapped");
 
     install(&built().v2, &t.library).unwrap();
     assert_eq!(t.host.reload(&t.library).unwrap(), "greeter v2");
@@ -138,8 +139,7 @@ fn swapping_v1_for_v2_keeps_the_host_state_and_runs_the_new_code() {
         "Good day, LINUS. You are visitor number 3."
     );
     assert_eq!(t.host.state.greetings, 3);
-    assert!(!v1_copy.exists(), "v1's private copy is deleted");
-    assert_eq!(t.host.plugins.copies(), 1);
+    assert!(!is_mapped(&v1_copy), "v1 is unloaded");
 
     // Same path, third file: the new code again, not a cached old one.
     install(&built().v1, &t.library).unwrap();
@@ -206,7 +206,7 @@ fn files_that_are_not_libraries_are_refused() {
         let error = t.assert_refused(&t.library.clone());
         assert!(matches!(error, LoadError::NotALibrary { .. }), "{error:?}");
         assert!(
-            !error.to_string().contains("plugin-copies"),
+            !error.to_string().contains("plugin-copy-"),
             "names the copy: {error}"
         );
     }
@@ -380,7 +380,6 @@ fn a_thread_local_destructor_pins_the_old_copy_but_the_new_code_still_loads() {
         is_mapped(&old_copy),
         "dlclose left it mapped until this thread exits"
     );
-    assert!(!old_copy.exists(), "but its file is deleted");
     assert_eq!(
         t.host.greet("Ada").unwrap(),
         "Good day, ADA. You are visitor number 2."
