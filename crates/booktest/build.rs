@@ -42,7 +42,7 @@ struct Fence {
 enum Kind {
     /// Compiled and run by skeptic, as it reads after expansion.
     Skeptic,
-    /// Shown from a file under `examples/`: built and tested as a Cargo example.
+    /// Shown from a file under `examples/` or `crates/`: built and tested by Cargo.
     Example,
     /// Included from `tests/compile-fail/`: trybuild checks it fails with the shown message.
     CompileFail,
@@ -213,7 +213,7 @@ fn fail(errors: &[String]) -> ! {
 /// `mdbook-driver` (which expands the book here) must be the version of the pinned `mdbook`
 /// (which renders it for readers), or the tested text could differ from the published one.
 fn check_mdbook_pin(root: &Path, errors: &mut Vec<String>) {
-    let manifest: toml::Value = fs::read_to_string(root.join("Cargo.toml"))
+    let manifest: toml::Table = fs::read_to_string(root.join("Cargo.toml"))
         .ok()
         .and_then(|s| s.parse().ok())
         .expect("root Cargo.toml parses");
@@ -225,10 +225,10 @@ fn check_mdbook_pin(root: &Path, errors: &mut Vec<String>) {
         .and_then(|v| v.as_str())
         .unwrap_or("")
         .to_owned();
-    let lock: toml::Value = fs::read_to_string(root.join("Cargo.lock"))
+    let lock: toml::Table = fs::read_to_string(root.join("Cargo.lock"))
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(toml::Value::Table(Default::default()));
+        .unwrap_or_default();
     let locked = lock
         .get("package")
         .and_then(|p| p.as_array())
@@ -364,7 +364,8 @@ fn classify(
                 continue;
             }
             Kind::CompileFail
-        } else if included.starts_with("examples/") {
+        } else if included.starts_with("examples/") || included.starts_with("crates/") {
+            // Part of a program or crate Cargo builds and tests (policy.rs checks which).
             Kind::Example
         } else if tokens.contains(&"ignore") {
             let above = source_lines[..src.fence_line - 1]

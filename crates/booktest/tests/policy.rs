@@ -23,7 +23,7 @@ fn root() -> PathBuf {
 
 /// `[[example]]` targets of the companion crate: name -> (path, test).
 fn examples() -> BTreeMap<String, (String, bool)> {
-    let manifest: toml::Value = fs::read_to_string(root().join("Cargo.toml"))
+    let manifest: toml::Table = fs::read_to_string(root().join("Cargo.toml"))
         .expect("read Cargo.toml")
         .parse()
         .expect("parse Cargo.toml");
@@ -41,6 +41,27 @@ fn examples() -> BTreeMap<String, (String, bool)> {
         .collect()
 }
 
+/// `crates/NAME` directories that `cargo test` at the root builds: default members of the
+/// workspace and path dependencies of the companion crate.
+fn crates_built_by_cargo_test() -> BTreeSet<String> {
+    let manifest: toml::Table = fs::read_to_string(root().join("Cargo.toml"))
+        .expect("read Cargo.toml")
+        .parse()
+        .expect("parse Cargo.toml");
+    let mut built = BTreeSet::new();
+    let members = manifest["workspace"].get("default-members");
+    for member in members.and_then(|m| m.as_array()).into_iter().flatten() {
+        built.extend(member.as_str().map(str::to_owned));
+    }
+    for table in ["dependencies", "dev-dependencies"] {
+        let deps = manifest.get(table).and_then(|t| t.as_table());
+        for (_, dep) in deps.into_iter().flatten() {
+            built.extend(dep.get("path").and_then(|p| p.as_str()).map(str::to_owned));
+        }
+    }
+    built
+}
+
 #[test]
 fn every_rust_block_is_accounted_for() {
     let examples = examples();
@@ -48,6 +69,7 @@ fn every_rust_block_is_accounted_for() {
         .values()
         .map(|(path, _)| Path::new(path).parent().expect("example dir").to_owned())
         .collect();
+    let built_crates = crates_built_by_cargo_test();
     let mut problems = Vec::new();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for b in BLOCKS {
@@ -55,6 +77,17 @@ fn every_rust_block_is_accounted_for() {
         let at = format!("{}:{} (```{})", b.chapter, b.line, b.info);
         match b.kind {
             "skeptic" | "ignored" => {}
+            "example" if b.included.starts_with("crates/") => {
+                // A workspace crate: `cargo test` must build it (a default member, or a path
+                // dependency of the companion crate).
+                let dir = b.included.split('/').take(2).collect::<Vec<_>>().join("/");
+                if !built_crates.contains(&dir) {
+                    problems.push(format!(
+                        "{at}: {dir} is neither a default member of the workspace nor a path \
+                         dependency of the companion crate, so `cargo test` does not build it"
+                    ));
+                }
+            }
             "example" => {
                 // The shown file must be compiled as part of an example target that runs its tests.
                 let dir = Path::new(b.included)
@@ -100,7 +133,7 @@ fn every_rust_block_is_accounted_for() {
         }
     }
     let summary = format!(
-        "book blocks: {} Rust blocks: {} run by skeptic, {} shown from tested examples, \
+        "book blocks: {} Rust blocks: {} run by skeptic, {} shown from code Cargo builds and tests, \
          {} checked to fail to compile, {} ignored with a reason\n",
         BLOCKS.len(),
         counts.get("skeptic").unwrap_or(&0),
