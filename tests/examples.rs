@@ -1,6 +1,6 @@
 //! Runs every example program of the book as a reader would (`cargo run --example NAME`), and
 //! checks what it prints against `output.txt` beside its `main.rs`, the file the chapter shows.
-//! `cargo test` builds the examples before running this. To accept a new output after review:
+//! It builds the programs first (`cargo build --examples`). To accept a new output after review:
 //! `UPDATE_OUTPUT=1 cargo test --test examples`.
 
 use std::fs;
@@ -41,8 +41,20 @@ fn example_binary(name: &str) -> PathBuf {
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
 }
 
+/// `cargo test` compiles an example with `test = true` as a test harness only, so the program
+/// a reader runs is built here, as `cargo run --example` would build it.
+fn build_examples() {
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--examples", "--quiet"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("run cargo build --examples");
+    assert!(status.success(), "cargo build --examples failed ({status})");
+}
+
 #[test]
 fn every_example_runs_and_prints_what_its_chapter_shows() {
+    build_examples();
     let mut problems = Vec::new();
     for (name, main_rs) in examples() {
         let shown_in = chapters_showing(main_rs.parent().expect("example dir"));
@@ -50,7 +62,7 @@ fn every_example_runs_and_prints_what_its_chapter_shows() {
         let name = format!("{name} (shown in {})", shown_in.join(", "));
         if !binary.exists() {
             problems.push(format!(
-                "{name}: {} is not built; run the whole `cargo test` (it builds the examples)",
+                "{name}: {} was not built by `cargo build --examples`",
                 binary.display()
             ));
             continue;

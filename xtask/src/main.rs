@@ -173,15 +173,23 @@ fn time_tests() -> Result<(), String> {
     let timed = |what: &str, program: &Path, args: &[&str]| -> Result<(f64, bool), String> {
         eprintln!("xtask: timing {what} …");
         let started = std::time::Instant::now();
-        let status = Command::new(program)
+        let output = Command::new(program)
             .args(args)
             .current_dir(&copy)
             .env_remove("CARGO_TARGET_DIR")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
+            .output()
             .map_err(|e| format!("cannot run {what}: {e}"))?;
-        Ok((started.elapsed().as_secs_f64(), status.success()))
+        let seconds = started.elapsed().as_secs_f64();
+        if !output.status.success() {
+            let log =
+                String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+            let lines: Vec<&str> = log.lines().collect();
+            eprintln!("xtask: {what} failed; its last lines:");
+            for line in &lines[lines.len().saturating_sub(40)..] {
+                eprintln!("  {line}");
+            }
+        }
+        Ok((seconds, output.status.success()))
     };
     let cargo = Path::new(&cargo);
     let clean = timed("a clean `cargo test`", cargo, &["test"])?;
