@@ -55,83 +55,91 @@ fn build_examples() {
 #[test]
 fn every_example_runs_and_prints_what_its_chapter_shows() {
     build_examples();
-    let mut problems = Vec::new();
-    for (name, main_rs) in examples() {
-        let shown_in = chapters_showing(main_rs.parent().expect("example dir"));
-        let binary = example_binary(&name);
-        let name = format!("{name} (shown in {})", shown_in.join(", "));
-        if !binary.exists() {
-            problems.push(format!(
-                "{name}: {} was not built by `cargo build --examples`",
-                binary.display()
-            ));
-            continue;
-        }
-        let started = Instant::now();
-        let mut child = Command::new(&binary)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start example");
-        // Read stdout/stderr on threads so a chatty example cannot block on a full pipe.
-        let mut stdout = child.stdout.take().expect("stdout");
-        let mut stderr = child.stderr.take().expect("stderr");
-        let out = std::thread::spawn(move || {
-            let mut s = String::new();
-            std::io::Read::read_to_string(&mut stdout, &mut s).map(|_| s)
-        });
-        let err = std::thread::spawn(move || {
-            let mut s = String::new();
-            std::io::Read::read_to_string(&mut stderr, &mut s).map(|_| s)
-        });
-        let status = loop {
-            if let Some(status) = child.try_wait().expect("wait") {
-                break Some(status);
-            }
-            if started.elapsed() > TIME_LIMIT {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        let stdout = out.join().expect("stdout thread").expect("utf-8 stdout");
-        let stderr = err.join().expect("stderr thread").expect("utf-8 stderr");
-        match status {
-            None => {
-                problems.push(format!(
-                    "{name}: still running after {TIME_LIMIT:?}; killed"
-                ));
-                continue;
-            }
-            Some(status) if !status.success() => {
-                problems.push(format!(
-                    "{name}: exited with {status}\nstdout:\n{stdout}\nstderr:\n{stderr}"
-                ));
-                continue;
-            }
-            Some(_) => {}
-        }
-        let expected_path = main_rs.with_file_name("output.txt");
-        if std::env::var_os("UPDATE_OUTPUT").is_some() {
-            fs::write(&expected_path, &stdout).expect("write output.txt");
-            continue;
-        }
-        match fs::read_to_string(&expected_path) {
-            Ok(expected) if expected == stdout => {}
-            Ok(expected) => problems.push(format!(
-                "{name}: prints something else than {} (the chapter shows that file)\n--- expected\n{expected}--- actual\n{stdout}",
-                expected_path.display()
-            )),
-            Err(_) => problems.push(format!(
-                "{name}: no {} to compare with; review the output and run UPDATE_OUTPUT=1 cargo test --test examples",
-                expected_path.display()
-            )),
-        }
-    }
+    // The programs are independent: run them side by side.
+    let problems: Vec<String> = std::thread::scope(|scope| {
+        let runs: Vec<_> = examples()
+            .into_iter()
+            .map(|(name, main_rs)| scope.spawn(move || check_example(&name, &main_rs)))
+            .collect();
+        runs.into_iter()
+            .filter_map(|run| run.join().expect("example checker panicked"))
+            .collect()
+    });
     assert!(problems.is_empty(), "\n{}\n", problems.join("\n\n"));
+}
+
+/// Runs one example; returns what is wrong with it, if anything.
+fn check_example(name: &str, main_rs: &Path) -> Option<String> {
+    let shown_in = chapters_showing(main_rs.parent().expect("example dir"));
+    let binary = example_binary(name);
+    let name = format!("{name} (shown in {})", shown_in.join(", "));
+    if !binary.exists() {
+        return Some(format!(
+            "{name}: {} was not built by `cargo build --examples`",
+            binary.display()
+        ));
+    }
+    let started = Instant::now();
+    let mut child = Command::new(&binary)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start example");
+    // Read stdout/stderr on threads so a chatty example cannot block on a full pipe.
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut s).map(|_| s)
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut s).map(|_| s)
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break Some(status);
+        }
+        if started.elapsed() > TIME_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let stdout = out.join().expect("stdout thread").expect("utf-8 stdout");
+    let stderr = err.join().expect("stderr thread").expect("utf-8 stderr");
+    match status {
+        None => {
+            return Some(format!(
+                "{name}: still running after {TIME_LIMIT:?}; killed"
+            ));
+        }
+        Some(status) if !status.success() => {
+            return Some(format!(
+                "{name}: exited with {status}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+            ));
+        }
+        Some(_) => {}
+    }
+    let expected_path = main_rs.with_file_name("output.txt");
+    if std::env::var_os("UPDATE_OUTPUT").is_some() {
+        fs::write(&expected_path, &stdout).expect("write output.txt");
+        return None;
+    }
+    match fs::read_to_string(&expected_path) {
+        Ok(expected) if expected == stdout => None,
+        Ok(expected) => Some(format!(
+            "{name}: prints something else than {} (the chapter shows that file)\n--- expected\n{expected}--- actual\n{stdout}",
+            expected_path.display()
+        )),
+        Err(_) => Some(format!(
+            "{name}: no {} to compare with; review the output and run UPDATE_OUTPUT=1 cargo test --test examples",
+            expected_path.display()
+        )),
+    }
 }
 
 /// The chapters that show files of the example in `dir`, to name them in failures.
