@@ -179,3 +179,41 @@ fn every_program_under_examples_is_an_example_target_that_runs_its_tests() {
     }
     assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
 }
+
+/// A reader finds the page of any program in one hop, and a compile error in a program names
+/// its page: `examples/ch10/10-06-<name>/` belongs to `src/ch10/10-06-<title>.md`, which shows it.
+#[test]
+fn every_example_mirrors_the_chapter_that_shows_it() {
+    let mut problems = Vec::new();
+    for (name, (path, _)) in examples() {
+        // examples/<chapter dir>/<NN-MM>-<name>/main.rs
+        let parts: Vec<&str> = path.split('/').collect();
+        let [_, chapter_dir, program_dir, _] = parts.as_slice() else {
+            problems.push(format!(
+                "{name}: {path} is not examples/<chapter>/<recipe>/main.rs"
+            ));
+            continue;
+        };
+        let recipe: String = program_dir.split('-').take(2).collect::<Vec<_>>().join("-");
+        let pages: Vec<PathBuf> = fs::read_dir(root().join("src").join(chapter_dir))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|page| {
+                page.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(&format!("{recipe}-")))
+            })
+            .collect();
+        let shown = pages.iter().any(|page| {
+            fs::read_to_string(page)
+                .is_ok_and(|text| text.contains(&format!("examples/{chapter_dir}/{program_dir}/")))
+        });
+        if !shown {
+            problems.push(format!(
+                "{name}: no page src/{chapter_dir}/{recipe}-*.md shows examples/{chapter_dir}/{program_dir}/"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
+}
