@@ -88,7 +88,8 @@ impl PluginCompiler {
     }
 
     /// Compiles into a temporary name, then renames: a reader of `output` sees the old file or
-    /// the complete new one, as with cargo.
+    /// the complete new one, as with cargo. Like cargo, it reuses an earlier build of exactly
+    /// the same inputs (see [`BuildCache`]).
     fn run(
         &self,
         source: &Path,
@@ -98,6 +99,12 @@ impl PluginCompiler {
         output: &Path,
     ) -> io::Result<()> {
         let temporary = output.with_extension(format!("tmp{}", std::process::id()));
+        let cache = BuildCache::for_inputs(&self.rustc, source, crate_type, crate_name, cfgs);
+        if let Some(cache) = &cache
+            && cache.restore(&temporary)
+        {
+            return std::fs::rename(&temporary, output);
+        }
         let mut command = Command::new(&self.rustc);
         command
             .args(["--edition", "2024", "--crate-type", crate_type])
@@ -119,7 +126,81 @@ impl PluginCompiler {
                 String::from_utf8_lossy(&result.stderr)
             )));
         }
+        if let Some(cache) = &cache {
+            cache.store(&temporary);
+        }
         std::fs::rename(&temporary, output)
+    }
+}
+
+/// Earlier builds, in `target/<profile>/plugin-builds/`, named by a hash of every input: the
+/// rustc version, the crate type, name and cfgs, and the text of every plugin and ABI source.
+/// Entries are written under a temporary name and renamed, so parallel tests never see half
+/// of one. Set `PLUGIN_BUILD_CACHE=0` to always compile.
+struct BuildCache {
+    entry: PathBuf,
+}
+
+impl BuildCache {
+    fn for_inputs(
+        rustc: &OsString,
+        source: &Path,
+        crate_type: &str,
+        crate_name: &str,
+        cfgs: &[&str],
+    ) -> Option<BuildCache> {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        if std::env::var_os("PLUGIN_BUILD_CACHE").is_some_and(|v| v == "0") {
+            return None;
+        }
+        let mut hasher = DefaultHasher::new();
+        let version = Command::new(rustc).arg("-vV").output().ok()?.stdout;
+        (version, crate_type, crate_name, cfgs).hash(&mut hasher);
+        source.hash(&mut hasher);
+        // A plugin may include any of these: hash them all.
+        for dir in [
+            "examples/ch10/10-06-plugin-host/fixtures",
+            "crates/ch10-plugin/src",
+            "crates/ch10-plugin-abi/src",
+        ] {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(repo_file(dir))
+                .ok()?
+                .flatten()
+                .map(|entry| entry.path())
+                .collect();
+            files.sort();
+            for file in files {
+                (file.file_name(), std::fs::read(&file).ok()?).hash(&mut hasher);
+            }
+        }
+        // This program runs from target/<profile>/examples/ (or deps/ for its tests).
+        let profile = std::env::current_exe().ok()?.parent()?.parent()?.to_owned();
+        let entry = profile
+            .join("plugin-builds")
+            .join(format!("{:016x}", hasher.finish()));
+        Some(BuildCache { entry })
+    }
+
+    /// Copies the cached build to `to`; false when there is none.
+    fn restore(&self, to: &Path) -> bool {
+        std::fs::copy(&self.entry, to).is_ok()
+    }
+
+    fn store(&self, built: &Path) {
+        let Some(dir) = self.entry.parent() else {
+            return;
+        };
+        let temporary = self.entry.with_extension(format!(
+            "tmp{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let stored = std::fs::create_dir_all(dir).is_ok()
+            && std::fs::copy(built, &temporary).is_ok()
+            && std::fs::rename(&temporary, &self.entry).is_ok();
+        if !stored {
+            let _ = std::fs::remove_file(&temporary);
+        }
     }
 }
 
