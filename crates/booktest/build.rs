@@ -25,6 +25,11 @@ use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag};
 
 #[path = "src/check.rs"]
 mod check;
+#[path = "src/links.rs"]
+mod links;
+#[allow(dead_code)]
+#[path = "src/rust_uses.rs"]
+mod rust_uses;
 use check::{check_directives, directives, is_hidden, normalize, shown_path};
 
 /// A fenced code block, located in its file.
@@ -68,6 +73,8 @@ struct Block {
     info: String,
     included: String,
     skeptic_name_suffix: Option<(String, usize)>,
+    /// What its code (hidden lines included) names outside itself: for the Run-button policy.
+    uses: rust_uses::Uses,
 }
 
 /// The reason an `ignore`d block must carry, in the paragraph right above it.
@@ -141,6 +148,12 @@ fn main() {
         }
     }
     assert_eq!(expanded.len(), sources.len(), "mdBook kept every chapter");
+    // Internal links and #fragments, as mdBook will render them (src/links.rs).
+    let links = check_links(&src_dir, &sources, &expanded);
+    errors.extend(links.errors);
+    for unwritten in links.unwritten {
+        println!("cargo:warning={unwritten}");
+    }
 
     let book_out = out_dir.join("book");
     let skeptic_out = out_dir.join("skeptic");
@@ -408,6 +421,7 @@ fn classify(
             info: src.info.clone(),
             included,
             skeptic_name_suffix,
+            uses: rust_uses::scan(&exp.text),
         });
     }
     let mut copy = copy_lines.join("\n");
@@ -487,14 +501,82 @@ fn write_manifest(out_dir: &Path, blocks: &[Block]) {
     for b in blocks {
         let _ = writeln!(
             out,
-            "    Block {{ chapter: {:?}, line: {}, kind: {:?}, info: {:?}, included: {:?} }},",
+            "    Block {{ chapter: {:?}, line: {}, kind: {:?}, info: {:?}, included: {:?}, \
+             roots: &{:?}, file_modules: &{:?} }},",
             b.chapter,
             b.line,
             b.kind.name(),
             b.info,
-            b.included
+            b.included,
+            b.uses.roots.iter().collect::<Vec<_>>(),
+            b.uses.file_modules.iter().collect::<Vec<_>>(),
         );
     }
     out.push_str("];\n");
     fs::write(out_dir.join("blocks.rs"), out).expect("write blocks.rs");
+}
+
+/// The links and heading ids of every chapter after includes, checked by `links::check`.
+fn check_links(
+    src_dir: &Path,
+    sources: &[(PathBuf, String)],
+    expanded: &[String],
+) -> links::Report {
+    use pulldown_cmark::{Options, Tag};
+    let mut pages = Vec::new();
+    for ((path, source), text) in sources.iter().zip(expanded) {
+        let shown = format!("src/{}", path.display());
+        let mut ids = std::collections::BTreeSet::new();
+        let mut used = std::collections::HashSet::new();
+        let mut found = Vec::new();
+        let mut heading: Option<(Option<String>, String)> = None;
+        let options = Options::ENABLE_TABLES | Options::ENABLE_HEADING_ATTRIBUTES;
+        for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
+            match event {
+                Event::Start(Tag::Heading(_, id, _)) => {
+                    heading = Some((id.map(str::to_owned), String::new()));
+                }
+                Event::End(Tag::Heading(..)) => {
+                    if let Some((explicit, words)) = heading.take() {
+                        ids.insert(explicit.unwrap_or_else(|| {
+                            links::unique_id(&links::heading_id(&words), &mut used)
+                        }));
+                    }
+                }
+                Event::Text(t) | Event::Code(t) => {
+                    if let Some((_, words)) = heading.as_mut() {
+                        words.push_str(&t);
+                    }
+                }
+                Event::Html(html) => {
+                    // Ids written in raw HTML are anchors too.
+                    for piece in html.split(" id=\"").skip(1) {
+                        ids.extend(piece.split('"').next().map(str::to_owned));
+                    }
+                }
+                Event::Start(Tag::Link(_, target, _) | Tag::Image(_, target, _)) => {
+                    // Report the line as written; a link from an included file has none.
+                    let line = source
+                        .lines()
+                        .position(|l| l.contains(&format!("]({target}")))
+                        .map(|n| format!("{shown}:{}", n + 1))
+                        .unwrap_or_else(|| {
+                            let n = text[..range.start].matches('\n').count() + 1;
+                            format!("{shown} (line {n} after includes)")
+                        });
+                    found.push(links::Link {
+                        at: line,
+                        target: target.to_string(),
+                    });
+                }
+                _ => {}
+            }
+        }
+        pages.push(links::Page {
+            path: path.to_string_lossy().replace('\\', "/"),
+            ids,
+            links: found,
+        });
+    }
+    links::check(&pages, src_dir)
 }

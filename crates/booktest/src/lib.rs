@@ -10,6 +10,8 @@
 //! every snippet is compiled and run. `BOOKTEST_CACHE=0` turns the memory off.
 
 pub mod check;
+pub mod links;
+pub mod rust_uses;
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::panic::{self, AssertUnwindSafe};

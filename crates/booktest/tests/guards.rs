@@ -122,3 +122,72 @@ fn tempfile_dir(name: &str) -> PathBuf {
     fs::create_dir_all(&dir).expect("create temp dir");
     dir
 }
+
+mod links {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use booktest::links::{Link, Page, check, heading_id};
+
+    fn page(path: &str, ids: &[&str], targets: &[&str]) -> Page {
+        Page {
+            path: path.into(),
+            ids: ids.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>(),
+            links: targets
+                .iter()
+                .map(|t| Link {
+                    at: format!("src/{path}:1"),
+                    target: t.to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn heading_ids_are_computed_as_mdbook_does() {
+        assert_eq!(
+            heading_id("`const` vs `static` vs `let`"),
+            "const-vs-static-vs-let"
+        );
+        assert_eq!(
+            heading_id("Thread safety considerations"),
+            "thread-safety-considerations"
+        );
+        assert_eq!(
+            heading_id("10.6 Reloading modules"),
+            "106-reloading-modules"
+        );
+    }
+
+    #[test]
+    fn dead_links_are_reported_and_good_ones_are_not() {
+        let pages = [
+            page(
+                "ch10/a.md",
+                &["problem"],
+                &[
+                    "#problem",
+                    "b.md#solution",
+                    "../introduction.md",
+                    "https://example.org/#whatever",
+                    "#missing",
+                    "b.md#nope",
+                    "../../examples/x/main.rs",
+                    "c.md",
+                    "10-09-not-written.md",
+                ],
+            ),
+            page("ch10/b.md", &["solution"], &[]),
+            page("introduction.md", &[], &[]),
+        ];
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../src");
+        let report = check(&pages, &src);
+        let text = report.errors.join("\n");
+        assert_eq!(report.errors.len(), 3, "{text}");
+        assert!(text.contains("`#missing`: src/ch10/a.md has no heading with id `missing`"));
+        assert!(text.contains("`b.md#nope`"));
+        assert!(text.contains("points outside src/"));
+        assert_eq!(report.unwritten.len(), 2, "{:?}", report.unwritten);
+        assert!(report.unwritten[1].contains("`c.md`"));
+    }
+}

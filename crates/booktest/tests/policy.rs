@@ -13,6 +13,12 @@ struct Block {
     kind: &'static str,
     info: &'static str,
     included: &'static str,
+    /// Names its code starts paths from that it does not declare (crates, among others).
+    #[allow(dead_code)] // TEMP until the playground policy lands
+    roots: &'static [&'static str],
+    /// Modules it declares in other files (`mod name;`).
+    #[allow(dead_code)] // TEMP until the playground policy lands
+    file_modules: &'static [&'static str],
 }
 
 include!(concat!(env!("OUT_DIR"), "/blocks.rs"));
