@@ -1,0 +1,4 @@
+//! `crate::app`
+
+pub mod config;
+pub mod report;
