@@ -5,6 +5,8 @@
 //! - `mdbook [ARGS…]`: run the pinned mdBook with any arguments (installs it first)
 //! - `time-tests`: in a fresh copy of the repository, time a clean `cargo test`, a warm
 //!   `cargo test` after a one-sentence edit of a chapter, and `mdbook test`, and print them
+//! - `bench-tables`: run the benchmarks of `benches/` and write the tables the book includes
+//!   (`src/ch10/bench/*.md`), stamped with the machine and a hash (see `bench_tables.rs`)
 //!
 //! The mdBook version is pinned once, in the root `Cargo.toml` under
 //! `[workspace.metadata.tools]`; it is installed into `.tools/` inside the project.
@@ -14,6 +16,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+mod bench_tables;
+mod table_stamp;
+
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
@@ -21,7 +26,11 @@ fn main() -> ExitCode {
         Some("build") => build(),
         Some("mdbook") => mdbook(&args[1..]),
         Some("time-tests") => time_tests(),
-        _ => Err("usage: cargo xtask serve [ARGS…] | build | mdbook [ARGS…] | time-tests".into()),
+        Some("bench-tables") => bench_tables::run(),
+        _ => Err(
+            "usage: cargo xtask serve [ARGS…] | build | mdbook [ARGS…] | time-tests | bench-tables"
+                .into(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

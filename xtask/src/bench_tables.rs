@@ -1,0 +1,421 @@
+//! `cargo xtask bench-tables`: runs the benchmarks of `benches/` and writes the Markdown tables
+//! the book includes (`src/ch10/bench/*.md`), each stamped with the machine, the toolchain, the
+//! date and the load, and with a hash that `tests/bench_tables.rs` checks.
+//!
+//! Criterion's figure for a benchmark is the point estimate it prints as `time:` (the slope
+//! of its linear fit), read from `$CRITERION_HOME/<group>/<name>/new/estimates.json`. The
+//! latency benchmark prints `bench-result:` lines of its own.
+
+use std::collections::BTreeMap;
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::root;
+use crate::table_stamp::{stamp, verify};
+
+/// Where the tables go, relative to the repository.
+const TABLES: &str = "src/ch10/bench";
+
+/// Targets of issue 5 (the page states them through the tables' verdict lines).
+const CACHED_READ_MAX_RATIO: f64 = 3.0;
+const RELOAD_MEDIAN_OVER_DEBOUNCE_MAX_MS: f64 = 15.0;
+const RELOAD_P99_OVER_DEBOUNCE_MAX_MS: f64 = 50.0;
+const PLUGIN_SWAP_MEDIAN_MAX_MS: f64 = 5.0;
+
+pub fn run() -> Result<(), String> {
+    let load_before = load_average();
+    if load_before > 0.5 {
+        eprintln!(
+            "xtask: load average {load_before:.2}: other work is running, expect noisy figures"
+        );
+    }
+    let target = env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let criterion_home = target.join("bench-tables").join("criterion");
+    let _ = fs::remove_dir_all(&criterion_home); // never report a stale result
+    cargo_bench("10-06-state", &criterion_home)?;
+    let results = cargo_bench("10-06-reload", &criterion_home)?;
+    let load_after = load_average();
+
+    let measured = Measured {
+        criterion: &criterion_home,
+        results: parse_results(&results)?,
+        stamp: format!(
+            "Measured by `cargo xtask bench-tables` on {}; load average {load_before:.2} before \
+             the run, {load_after:.2} after.",
+            machine()
+        ),
+    };
+    let tables = root().join(TABLES);
+    fs::create_dir_all(&tables).map_err(|e| format!("{}: {e}", tables.display()))?;
+    for (file, body) in [
+        ("10-06-counters.md", measured.counters()?),
+        ("10-06-config-read.md", measured.config_read()?),
+        ("10-06-reload-latency.md", measured.reload_latency()?),
+        ("10-06-plugin-swap.md", measured.plugin_swap()?),
+    ] {
+        let path = tables.join(file);
+        let text = stamp(&body);
+        verify(&text)?; // what tests/bench_tables.rs will check
+        fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        eprintln!("xtask: wrote {}", path.display());
+        eprint!("{body}");
+    }
+    Ok(())
+}
+
+/// `cargo bench --bench NAME`; returns what the benchmark printed on standard output.
+fn cargo_bench(name: &str, criterion_home: &Path) -> Result<String, String> {
+    eprintln!("xtask: cargo bench --bench {name} …");
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["bench", "--package", "cookbook", "--bench", name])
+        .env("CRITERION_HOME", criterion_home)
+        .current_dir(root())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run cargo bench: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    print!("{stdout}");
+    if !output.status.success() {
+        return Err(format!(
+            "cargo bench --bench {name} failed ({})",
+            output.status
+        ));
+    }
+    Ok(stdout)
+}
+
+/// `bench-result: NAME key=value…` lines → NAME → key → value.
+fn parse_results(stdout: &str) -> Result<BTreeMap<String, BTreeMap<String, f64>>, String> {
+    let mut results = BTreeMap::new();
+    for line in stdout.lines() {
+        let Some(rest) = line.strip_prefix("bench-result: ") else {
+            continue;
+        };
+        let mut words = rest.split_whitespace();
+        let name = words.next().ok_or("a bench-result line without a name")?;
+        let mut values = BTreeMap::new();
+        for word in words {
+            let (key, value) = word
+                .split_once('=')
+                .ok_or_else(|| format!("bad bench-result field {word:?}"))?;
+            let value = value
+                .parse()
+                .map_err(|_| format!("bad number in bench-result field {word:?}"))?;
+            values.insert(key.to_owned(), value);
+        }
+        results.insert(name.to_owned(), values);
+    }
+    Ok(results)
+}
+
+struct Measured<'a> {
+    criterion: &'a Path,
+    results: BTreeMap<String, BTreeMap<String, f64>>,
+    stamp: String,
+}
+
+impl Measured<'_> {
+    /// Criterion's estimate for `group/name`, in nanoseconds.
+    fn ns(&self, group: &str, name: &str) -> Result<f64, String> {
+        let file = self
+            .criterion
+            .join(group)
+            .join(name)
+            .join("new/estimates.json");
+        let json = fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        // The slope (criterion's `time:`); `null` when criterion sampled flat, then the mean.
+        ["\"slope\":{", "\"mean\":{"]
+            .iter()
+            .find_map(|key| point_estimate(&json, key))
+            .ok_or_else(|| format!("{}: no point estimate", file.display()))
+    }
+
+    fn result(&self, name: &str, key: &str) -> Result<f64, String> {
+        self.results
+            .get(name)
+            .and_then(|values| values.get(key))
+            .copied()
+            .ok_or_else(|| format!("the benchmark printed no `{name} {key}=…`"))
+    }
+
+    fn counters(&self) -> Result<String, String> {
+        let rows = [
+            (
+                "atomic_relaxed",
+                "`static AtomicUsize`, `fetch_add(1, Relaxed)`: the recipe's `counter::increment`",
+            ),
+            (
+                "atomic_seqcst",
+                "`static AtomicUsize`, `fetch_add(1, SeqCst)`",
+            ),
+            ("mutex", "`static Mutex<usize>`: lock, add one"),
+            (
+                "per_thread_slots",
+                "one slot (cache line) per thread, summed on read",
+            ),
+            (
+                "thread_local",
+                "`thread_local!` `Cell`: the recipe's `count_call_on_this_thread`, never summed",
+            ),
+            (
+                "instance",
+                "an instance `Counter` per thread, through `&mut`: the recipe's `Counter::increment`",
+            ),
+        ];
+        let base = self.ns("counter_1_thread", "instance")?;
+        let mut out = String::from(
+            "| counter | one thread | × instance | two threads at once, each | × instance |\n\
+             | --- | ---: | ---: | ---: | ---: |\n",
+        );
+        for (id, label) in rows {
+            let one = self.ns("counter_1_thread", id)?;
+            let two = self.ns("counter_2_threads", id)?;
+            out += &format!(
+                "| {label} | {} | {} | {} | {} |\n",
+                ns(one),
+                ratio(one / base),
+                ns(two),
+                ratio(two / base)
+            );
+        }
+        out += &format!(
+            "\nTime per increment, criterion's estimate. \"Two threads at once\": both threads \
+             increment at the same time, each the same number of times, and the time is per \
+             increment on each thread. \"× instance\": times one increment of an instance \
+             counter on one thread. {}\n",
+            self.stamp
+        );
+        Ok(out)
+    }
+
+    fn config_read(&self) -> Result<String, String> {
+        let rows = [
+            ("plain_ref", "`&Config`, a plain reference"),
+            ("arc", "`Arc<Config>`"),
+            (
+                "arcswap_load",
+                "`ArcSwap::load` (what the reloader's `ConfigHandle::load` does)",
+            ),
+            (
+                "arcswap_cache",
+                "`arc_swap::Cache::load`, one cache per reader thread",
+            ),
+            ("rwlock_read", "`RwLock<Arc<_>>::read`"),
+            (
+                "rwlock_clone_arc",
+                "`RwLock<Arc<_>>::read` and `Arc::clone`: the config module's `current()`",
+            ),
+            ("mutex_lock", "`Mutex<Arc<_>>::lock`"),
+        ];
+        let base = self.ns("config_read", "plain_ref")?;
+        let mut out = String::from(
+            "| how the reader gets `timeout_ms` | no writer | × `&Config` | a writer swapping \
+             continuously | × `&Config` |\n| --- | ---: | ---: | ---: | ---: |\n",
+        );
+        for (id, label) in rows {
+            let alone = self.ns("config_read", id)?;
+            let contended = match id {
+                "plain_ref" | "arc" => None,
+                _ => Some(self.ns("config_read_writer", id)?),
+            };
+            let (c_ns, c_ratio) =
+                contended.map_or(("—".into(), "—".into()), |c| (ns(c), ratio(c / base)));
+            out += &format!(
+                "| {label} | {} | {} | {c_ns} | {c_ratio} |\n",
+                ns(alone),
+                ratio(alone / base)
+            );
+        }
+        let cached = self.ns("config_read", "arcswap_cache")? / base;
+        let cached_writer = self.ns("config_read_writer", "arcswap_cache")? / base;
+        out += &format!(
+            "\nTime per read of one field, criterion's estimate; \"× `&Config`\": times the plain \
+             read with no writer. The writer stores a new configuration as fast as it can on the \
+             other core. {}\n\n\
+             Target: a reloadable read with a per-thread cache costs at most {} a plain \
+             `&Config` read: **{}** ({} with no writer; {} under the writer).\n",
+            self.stamp,
+            ratio(CACHED_READ_MAX_RATIO),
+            verdict(cached <= CACHED_READ_MAX_RATIO),
+            ratio(cached),
+            ratio(cached_writer),
+        );
+        Ok(out)
+    }
+
+    fn reload_latency(&self) -> Result<String, String> {
+        let get = |key| self.result("reload_latency", key);
+        let debounce = get("debounce_ms")?;
+        let (median, p99) = (get("median_ms")?, get("p99_ms")?);
+        let mut out = String::from(
+            "| reloads | `DEBOUNCE` | median | p99 | slowest | fastest |\n\
+             | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+        );
+        out += &format!(
+            "| {:.0} | {} | {} | {} | {} | {} |\n",
+            get("n")?,
+            ms(debounce),
+            over(median, debounce),
+            over(p99, debounce),
+            over(get("max_ms")?, debounce),
+            over(get("min_ms")?, debounce),
+        );
+        out += &format!(
+            "\nFrom the moment a rename-save returns to the moment a reader's `load()` returns the \
+             new value, with the recipe's `Reloader` and its `DEBOUNCE`; the reader looks every \
+             {}. In brackets, the time above (or below) the debounce. {}\n\n\
+             Targets: median at most `DEBOUNCE` + {}: **{}** ({}); p99 at most `DEBOUNCE` + \
+             {}: **{}** ({}).\n",
+            ms(get("poll_ms")?),
+            self.stamp,
+            ms(RELOAD_MEDIAN_OVER_DEBOUNCE_MAX_MS),
+            verdict(median - debounce <= RELOAD_MEDIAN_OVER_DEBOUNCE_MAX_MS),
+            signed_ms(median - debounce),
+            ms(RELOAD_P99_OVER_DEBOUNCE_MAX_MS),
+            verdict(p99 - debounce <= RELOAD_P99_OVER_DEBOUNCE_MAX_MS),
+            signed_ms(p99 - debounce),
+        );
+        Ok(out)
+    }
+
+    fn plugin_swap(&self) -> Result<String, String> {
+        let mut out = String::from(
+            "| step | swaps | median | fastest | slowest |\n| --- | ---: | ---: | ---: | ---: |\n",
+        );
+        for (name, label) in [
+            (
+                "plugin_load",
+                "`PluginDir::load` of the new version: checks, private copy, `dlopen`, ABI \
+                 check, lookups, first call",
+            ),
+            ("plugin_close", "dropping the old `Plugin` (`dlclose`)"),
+            ("plugin_swap", "the whole swap"),
+        ] {
+            let get = |key| self.result(name, key);
+            out += &format!(
+                "| {label} | {:.0} | {} | {} | {} |\n",
+                get("n")?,
+                ms(get("median_ms")?),
+                ms(get("min_ms")?),
+                ms(get("max_ms")?),
+            );
+        }
+        let median = self.result("plugin_swap", "median_ms")?;
+        out += &format!(
+            "\nThe demo's v1 and v2 plugins, built once with `rustc` (not timed) and installed \
+             in turn at the same path, as cargo does; each swap is checked by a call to the new \
+             version (not timed). {}\n\n\
+             Target: swap median at most {}: **{}** ({}, {} the target).\n",
+            self.stamp,
+            ms(PLUGIN_SWAP_MEDIAN_MAX_MS),
+            verdict(median <= PLUGIN_SWAP_MEDIAN_MAX_MS),
+            ms(median),
+            ratio(median / PLUGIN_SWAP_MEDIAN_MAX_MS),
+        );
+        Ok(out)
+    }
+}
+
+/// The `point_estimate` of the JSON object that starts at `key`, if it is not `null`.
+fn point_estimate(json: &str, key: &str) -> Option<f64> {
+    let object = &json[json.find(key)? + key.len()..];
+    let field = "\"point_estimate\":";
+    let value = &object[object.find(field)? + field.len()..];
+    let end = value.find([',', '}'])?;
+    value[..end].trim().parse().ok()
+}
+
+fn ns(value: f64) -> String {
+    if value < 1.0 {
+        format!("{:.2} ns", value)
+    } else if value < 100.0 {
+        format!("{value:.1} ns")
+    } else {
+        format!("{value:.0} ns")
+    }
+}
+
+fn ms(value: f64) -> String {
+    if value < 10.0 {
+        format!("{value:.2} ms")
+    } else {
+        format!("{value:.1} ms")
+    }
+}
+
+/// `value` and, in brackets, how far above (or below) the debounce it is.
+fn over(value: f64, debounce: f64) -> String {
+    format!("{} ({})", ms(value), signed_ms(value - debounce))
+}
+
+fn signed_ms(value: f64) -> String {
+    if value < 0.0 {
+        format!("−{}", ms(-value))
+    } else {
+        format!("+{}", ms(value))
+    }
+}
+
+fn ratio(value: f64) -> String {
+    if value < 10.0 {
+        format!("{value:.1}×")
+    } else {
+        format!("{value:.0}×")
+    }
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "missed" }
+}
+
+/// The one-minute load average (0 where there is no `/proc/loadavg`).
+fn load_average() -> f64 {
+    fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// "CPU model, N cores, rustc version, date".
+fn machine() -> String {
+    let cpu = fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, model)| model.trim().to_owned())
+        })
+        .unwrap_or_else(|| "an unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let rustc = Command::new(env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|_| "an unknown rustc".into());
+    format!("{cpu}, {cores} cores, {rustc}, {}", today())
+}
+
+/// Today's date (UTC) as YYYY-MM-DD, from the days since 1970 (Howard Hinnant's algorithm).
+fn today() -> String {
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = (seconds / 86_400) as i64 + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
