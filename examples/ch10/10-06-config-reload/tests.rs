@@ -341,8 +341,8 @@ impl TryFrom<RawPair> for Pair {
     }
 }
 
-const BURSTS: u64 = 20;
-const WRITES_PER_BURST: u64 = 50;
+const BURSTS: u64 = 10;
+const WRITES_PER_BURST: u64 = 100;
 
 #[test]
 fn soak_mixed_saves_never_show_a_torn_config() {
