@@ -91,8 +91,8 @@ fn an_anchor_without_its_end_or_without_code_is_refused() {
 #[test]
 fn an_include_indented_in_a_list_item_is_refused() {
     let errors = check_with(
-        "```rust\n{{#rustdoc_include ../../examples/ch10/10-06-reloading-modules/counter.rs:counter}}",
-        "   ```rust\n   {{#rustdoc_include ../../examples/ch10/10-06-reloading-modules/counter.rs:counter}}",
+        "```rust,noplayground\n{{#rustdoc_include ../../examples/ch10/10-06-reloading-modules/counter.rs:counter}}",
+        "   ```rust,noplayground\n   {{#rustdoc_include ../../examples/ch10/10-06-reloading-modules/counter.rs:counter}}",
     );
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert!(

@@ -14,10 +14,8 @@ struct Block {
     info: &'static str,
     included: &'static str,
     /// Names its code starts paths from that it does not declare (crates, among others).
-    #[allow(dead_code)] // TEMP until the playground policy lands
     roots: &'static [&'static str],
     /// Modules it declares in other files (`mod name;`).
-    #[allow(dead_code)] // TEMP until the playground policy lands
     file_modules: &'static [&'static str],
 }
 
@@ -221,5 +219,99 @@ fn every_example_mirrors_the_chapter_that_shows_it() {
             ));
         }
     }
+    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
+}
+
+/// Crates the mdBook playground may run besides the standard library. None: the playground's
+/// list (its top crates of crates.io) cannot be checked offline, and no block of the book needs
+/// one; add a crate here only after checking the playground carries it.
+const PLAYGROUND_CRATES: &[&str] = &[];
+
+/// Every crate name a block could refer to: the packages of `Cargo.lock` and the names the
+/// companion crate gives its dependencies (`tiny1 = { package = "tiny", … }`).
+fn known_crates() -> BTreeSet<String> {
+    let lock: toml::Table = fs::read_to_string(root().join("Cargo.lock"))
+        .expect("read Cargo.lock")
+        .parse()
+        .expect("parse Cargo.lock");
+    let mut names: BTreeSet<String> = lock["package"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.get("name").and_then(|n| n.as_str()))
+        .map(|n| n.replace('-', "_"))
+        .collect();
+    let manifest: toml::Table = fs::read_to_string(root().join("Cargo.toml"))
+        .expect("read Cargo.toml")
+        .parse()
+        .expect("parse Cargo.toml");
+    for table in ["dependencies", "dev-dependencies"] {
+        let deps = manifest.get(table).and_then(|t| t.as_table());
+        names.extend(deps.into_iter().flatten().map(|(k, _)| k.replace('-', "_")));
+    }
+    names
+}
+
+/// mdBook puts a Run button on every Rust block unless its fence says `noplayground` (or
+/// `ignore`). The button sends the block's code, hidden lines included, to the Rust playground,
+/// which has the standard library and its own list of crates, and one file. So a block must carry
+/// the marker when its code uses a crate outside `PLAYGROUND_CRATES`, declares a module kept in
+/// another file (`mod name;`), or is a part of a program (a module file, or a library) rather
+/// than a whole one. Blocks written in a page and compile_fail cases are whole programs.
+#[test]
+fn the_run_button_shows_only_on_blocks_the_playground_can_run() {
+    let known = known_crates();
+    let mut problems = Vec::new();
+    let mut runnable = 0;
+    for b in BLOCKS {
+        // As mdBook splits the info string into classes.
+        let classes: Vec<&str> = b.info.split([' ', '\t', ',']).collect();
+        if classes
+            .iter()
+            .any(|c| matches!(*c, "noplayground" | "noplaypen" | "ignore"))
+        {
+            continue;
+        }
+        let mut reasons = Vec::new();
+        let crates: Vec<&str> = b
+            .roots
+            .iter()
+            .copied()
+            .filter(|r| known.contains(*r) && !PLAYGROUND_CRATES.contains(r))
+            .collect();
+        if !crates.is_empty() {
+            reasons.push(format!(
+                "its code uses {} (the playground runs the standard library only here)",
+                crates.join(", ")
+            ));
+        }
+        if !b.file_modules.is_empty() {
+            reasons.push(format!(
+                "it declares `mod {};`, a file the playground does not have",
+                b.file_modules.join(";`, `mod ")
+            ));
+        }
+        if b.kind == "example" && !b.included.ends_with("/main.rs") {
+            reasons.push(format!(
+                "it is a part of a program ({}), not a whole program",
+                b.included
+            ));
+        }
+        if reasons.is_empty() {
+            runnable += 1;
+        } else {
+            problems.push(format!(
+                "{}:{} (```{}): the playground cannot run this block: {}. Write its fence as \
+                 ```{},noplayground so mdBook shows no Run button.",
+                b.chapter,
+                b.line,
+                b.info,
+                reasons.join("; "),
+                b.info.trim()
+            ));
+        }
+    }
+    let _ = std::io::stdout()
+        .write_all(format!("playground: {runnable} Rust block(s) with a Run button\n").as_bytes());
     assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
 }
