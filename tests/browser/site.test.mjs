@@ -310,6 +310,23 @@ test('Run buttons appear only on blocks that are whole std-only programs', async
   console.log(report.join('\n'));
 });
 
+test('every recipe page shows a Run it locally box with its cargo run command', async () => {
+  const recipes = chapters().filter((c) => /^ch\d+\/\d+-\d+-/.test(c.md));
+  assert.ok(recipes.length > 0, 'no recipe page in SUMMARY.md');
+  for (const recipe of recipes) {
+    const { page, problems } = await open(recipe.html);
+    const boxes = page.locator('h3:has-text("on your machine")');
+    assert.ok((await boxes.count()) > 0, `${recipe.md}: no "Run it locally" box`);
+    const toml = await page.locator('pre code.language-toml').allTextContents();
+    const commands = (await page.locator('pre code.language-console').allTextContents()).join('\n');
+    assert.ok(toml.some((t) => t.includes('[[example]]')), `${recipe.md}: no Cargo.toml lines in its box`);
+    assert.match(commands, /\$ cargo run --example \S+/, `${recipe.md}: no cargo run command in its box`);
+    assert.deepEqual(problems, []);
+    await page.close();
+  }
+  console.log(`run-it-locally boxes on all ${recipes.length} recipe pages`);
+});
+
 test('the print page holds every chapter', async () => {
   const { page, problems } = await open('print.html');
   const headings = new Set(
