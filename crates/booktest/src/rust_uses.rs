@@ -205,6 +205,8 @@ pub fn scan(code: &str) -> Uses {
         _ => None,
     };
     let mut roots = BTreeSet::new();
+    // `::name::…` names a crate even where a module of the same name is declared.
+    let mut extern_roots = BTreeSet::new();
     let mut declared = BTreeSet::new();
     let mut file_modules = BTreeSet::new();
     let mut i = 0;
@@ -234,11 +236,16 @@ pub fn scan(code: &str) -> Uses {
                 // `use a::b::{c, d::e as f};`: the root is `a` (after an optional `::`);
                 // every last name and alias is declared here.
                 let mut j = i + 1;
-                if tokens.get(j) == Some(&Token::PathSep) {
+                let explicit = tokens.get(j) == Some(&Token::PathSep);
+                if explicit {
                     j += 1;
                 }
                 if let Some(first) = ident(j) {
-                    roots.insert(first.to_owned());
+                    if explicit {
+                        extern_roots.insert(first.to_owned());
+                    } else {
+                        roots.insert(first.to_owned());
+                    }
                 }
                 let mut depth = 0;
                 while j < tokens.len() {
@@ -265,6 +272,17 @@ pub fn scan(code: &str) -> Uses {
                 if starts_path {
                     roots.insert(name.to_owned());
                 }
+                // `::name` at the start of a path (not `a::name`, `<T>::name`, `f()::…`).
+                let after_leading_sep = i >= 1
+                    && tokens[i - 1] == Token::PathSep
+                    && (i < 2
+                        || !matches!(
+                            tokens[i - 2],
+                            Token::Ident(_) | Token::Punct('>') | Token::Punct(')')
+                        ));
+                if after_leading_sep && tokens.get(i + 1) == Some(&Token::PathSep) {
+                    extern_roots.insert(name.to_owned());
+                }
                 i += 1;
             }
             None => i += 1,
@@ -272,9 +290,10 @@ pub fn scan(code: &str) -> Uses {
     }
     let roots = roots
         .into_iter()
+        .filter(|r| !declared.contains(r))
+        .chain(extern_roots)
         .filter(|r| {
-            !declared.contains(r)
-                && !STANDARD_CRATES.contains(&r.as_str())
+            !STANDARD_CRATES.contains(&r.as_str())
                 && !KEYWORDS.contains(&r.as_str())
                 && !is_primitive(r)
         })

@@ -191,3 +191,20 @@ mod links {
         assert!(report.unwritten[1].contains("`c.md`"));
     }
 }
+
+mod rust_uses {
+    use booktest::rust_uses::scan;
+
+    #[test]
+    fn crates_are_found_and_local_names_are_not() {
+        let uses = scan(
+            "use serde::Deserialize;\nmod toml; // a module named like a crate\n\
+             # use std::fs;\nfn f() { let s = \"notify::x\"; toml::NAME; ::toml::from_str(s); \
+             arc_swap::ArcSwap::new(1); }\n#[cfg(test)]\nmod tests;\n",
+        );
+        let roots: Vec<&str> = uses.roots.iter().map(String::as_str).collect();
+        assert_eq!(roots, ["arc_swap", "serde", "toml"]);
+        let modules: Vec<&str> = uses.file_modules.iter().map(String::as_str).collect();
+        assert_eq!(modules, ["tests", "toml"]);
+    }
+}
