@@ -27,6 +27,23 @@ pub const DEBOUNCE: Duration = Duration::from_millis(50);
 pub const MAX_DELAY: Duration = Duration::from_millis(250);
 // ANCHOR_END: debounce
 
+/// How long the reloader waits for a save to finish. `Reloader::start` uses the default,
+/// `DEBOUNCE` and `MAX_DELAY`; `Reloader::start_with` takes others (tests use shorter ones).
+#[derive(Clone, Copy, Debug)]
+pub struct Timing {
+    pub debounce: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            debounce: DEBOUNCE,
+            max_delay: MAX_DELAY,
+        }
+    }
+}
+
 // ANCHOR: snapshot
 /// One published configuration. Readers get the whole value or none of it.
 #[derive(Debug)]
@@ -157,6 +174,14 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Reloader<T> {
     pub fn start(
         path: impl Into<PathBuf>,
     ) -> Result<(Self, Receiver<ReloadEvent<T>>), ReloadError> {
+        Self::start_with(path, Timing::default())
+    }
+
+    /// [`Reloader::start`] with another debounce.
+    pub fn start_with(
+        path: impl Into<PathBuf>,
+        timing: Timing,
+    ) -> Result<(Self, Receiver<ReloadEvent<T>>), ReloadError> {
         let path = path.into();
         let watch_error = |source| ReloadError::Watch {
             path: path.clone(),
@@ -193,6 +218,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Reloader<T> {
             current: Arc::clone(&current),
             changes,
             last_read: Ok(text),
+            timing,
         };
         let worker = thread::Builder::new()
             .name("config-reloader".into())
@@ -239,6 +265,7 @@ struct Worker<T> {
     changes: Sender<ReloadEvent<T>>,
     /// What the last reload read: the same text (or the same failure) again is no news.
     last_read: Result<String, io::ErrorKind>,
+    timing: Timing,
 }
 
 type RawEvent = notify::Result<notify::Event>;
@@ -283,13 +310,13 @@ impl<T: DeserializeOwned> Worker<T> {
                 .any(|path| path.file_name() == Some(self.file_name.as_os_str()))
     }
 
-    /// Waits until our file has been quiet for `DEBOUNCE` (or `MAX_DELAY` has passed).
-    /// Returns false when the watcher is gone.
+    /// Waits until our file has been quiet for `DEBOUNCE` (or `MAX_DELAY` has passed; both
+    /// as set by `Timing`). Returns false when the watcher is gone.
     fn debounce(&self, raw_events: &Receiver<RawEvent>) -> bool {
         let first = Instant::now();
         let mut last = first;
         loop {
-            let until = (last + DEBOUNCE).min(first + MAX_DELAY);
+            let until = (last + self.timing.debounce).min(first + self.timing.max_delay);
             let Some(wait) = until.checked_duration_since(Instant::now()) else {
                 return true;
             };

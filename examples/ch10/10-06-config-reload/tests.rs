@@ -14,11 +14,18 @@ use serde::Deserialize;
 use tempfile::TempDir;
 
 use crate::config::Config;
-use crate::reloader::{ReloadError, ReloadEvent, Reloader, line_and_column};
+use crate::reloader::{ReloadError, ReloadEvent, Reloader, Timing, line_and_column};
 use crate::save;
 
 /// Far above the debounce; only reached when something is broken.
 const DEADLINE: Duration = Duration::from_secs(10);
+
+/// Shorter than the demo's `DEBOUNCE`, to keep the tests quick; what they check does not
+/// depend on it (the demo itself, run by tests/examples.rs, uses the default).
+const TEST_TIMING: Timing = Timing {
+    debounce: Duration::from_millis(10),
+    max_delay: Duration::from_millis(50),
+};
 
 const GOOD: &str =
     "greeting = \"hello\"\ntimeout_ms = 1500\n\n[limits]\nrequests_per_second = 100\nburst = 200\n";
@@ -41,7 +48,8 @@ where
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("app.toml");
     fs::write(&path, text).expect("write the first file");
-    let (reloader, changes) = Reloader::<T>::start(&path).expect("start the reloader");
+    let (reloader, changes) =
+        Reloader::<T>::start_with(&path, TEST_TIMING).expect("start the reloader");
     Fixture {
         _dir: dir,
         path,
