@@ -88,6 +88,11 @@ fn mdbook_binary() -> Result<PathBuf, String> {
         "xtask: installing mdbook {version} into {} (once; takes a few minutes)",
         tools.display()
     );
+    // With .tools/bin on PATH, cargo does not warn that it is missing from PATH.
+    let search_path = env::var_os("PATH").unwrap_or_default();
+    let path =
+        env::join_paths(std::iter::once(tools.join("bin")).chain(env::split_paths(&search_path)))
+            .map_err(|e| format!("cannot build PATH: {e}"))?;
     let status = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args([
             "install",
@@ -98,6 +103,7 @@ fn mdbook_binary() -> Result<PathBuf, String> {
             "--root",
         ])
         .arg(&tools)
+        .env("PATH", path)
         .status()
         .map_err(|e| format!("cannot run cargo install: {e}"))?;
     if !status.success() {
