@@ -1,0 +1,5 @@
+//! The `count` command.
+
+pub fn run(input: &str) -> String {
+    format!("{} words", input.split_whitespace().count())
+}

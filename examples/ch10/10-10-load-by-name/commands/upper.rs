@@ -1,0 +1,5 @@
+//! The `upper` command.
+
+pub fn run(input: &str) -> String {
+    input.to_uppercase()
+}
