@@ -53,3 +53,35 @@ fn an_error_returned_from_main_is_printed_with_debug_and_exits_1() {
     );
 }
 // ANCHOR_END: tally_test
+
+/// The console session the 10.7 page shows, from real runs of the binaries: `output.txt`
+/// beside this package's Cargo.toml. `UPDATE_OUTPUT=1` rewrites it after a reviewed change.
+#[test]
+fn the_session_shown_on_the_page_is_what_the_binaries_print() {
+    let mut session = String::new();
+    for (command, exe, args) in [
+        (
+            "cargo run -p ch10-runnable -- Ada Grace",
+            env!("CARGO_BIN_EXE_greet"),
+            &["Ada", "Grace"][..],
+        ),
+        (
+            "cargo run -p ch10-runnable --bin tally -- 1 2 39",
+            env!("CARGO_BIN_EXE_tally"),
+            &["1", "2", "39"][..],
+        ),
+    ] {
+        let out = run(exe, args);
+        assert!(out.status.success(), "{command}");
+        session.push_str(&format!("$ {command}\n{}", text(&out.stdout)));
+    }
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("output.txt");
+    if std::env::var_os("UPDATE_OUTPUT").is_some() {
+        std::fs::write(&file, &session).expect("write output.txt");
+    }
+    let shown = std::fs::read_to_string(&file).expect("read output.txt");
+    assert_eq!(
+        shown, session,
+        "review, then run UPDATE_OUTPUT=1 cargo test -p ch10-runnable"
+    );
+}
