@@ -382,8 +382,8 @@ fn load_average() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// "CPU model, N cores, rustc version, date".
-fn machine() -> String {
+/// "CPU model, N cores, rustc version, date" (also stamped on `cargo xtask time-tests`).
+pub fn machine() -> String {
     let cpu = fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|info| {

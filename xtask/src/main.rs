@@ -220,21 +220,6 @@ fn time_tests() -> Result<(), String> {
     let mdbook_test = timed("`mdbook test`", &mdbook, &["test"])?;
     let _ = fs::remove_dir_all(&copy);
 
-    let cpu = fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, model)| model.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let rustc = Command::new("rustc")
-        .arg("--version")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_default();
     let outcome = |ok: bool| if ok { "passed" } else { "FAILED" };
     println!("| run | seconds | result |");
     println!("| --- | ---: | --- |");
@@ -255,8 +240,9 @@ fn time_tests() -> Result<(), String> {
     );
     println!();
     println!(
-        "warm `cargo test` / `mdbook test` = {:.2}; measured on {cpu}, {cores} cores, {rustc}",
-        warm.0 / mdbook_test.0
+        "warm `cargo test` / `mdbook test` = {:.2}; measured on {}",
+        warm.0 / mdbook_test.0,
+        bench_tables::machine()
     );
     if clean.1 && warm.1 {
         Ok(())
