@@ -8,26 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const TIME_LIMIT: Duration = Duration::from_secs(120);
+mod support;
 
-fn examples() -> Vec<(String, PathBuf)> {
-    let manifest: toml::Table =
-        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
-            .expect("read Cargo.toml")
-            .parse()
-            .expect("parse Cargo.toml");
-    manifest["example"]
-        .as_array()
-        .expect("[[example]] entries")
-        .iter()
-        .map(|e| {
-            let name = e["name"].as_str().expect("name").to_owned();
-            let path =
-                Path::new(env!("CARGO_MANIFEST_DIR")).join(e["path"].as_str().expect("path"));
-            (name, path)
-        })
-        .collect()
-}
+use support::{Example, examples, read_toml, root};
+
+const TIME_LIMIT: Duration = Duration::from_secs(120);
 
 /// `target/<profile>/examples/NAME`, next to the `deps/` directory this test runs from.
 fn example_binary(name: &str) -> PathBuf {
@@ -57,9 +42,9 @@ fn every_example_runs_and_prints_what_its_chapter_shows() {
     build_examples();
     // The programs are independent: run them side by side.
     let problems: Vec<String> = std::thread::scope(|scope| {
-        let runs: Vec<_> = examples()
+        let runs: Vec<_> = examples(&read_toml(&root().join("Cargo.toml")))
             .into_iter()
-            .map(|(name, main_rs)| scope.spawn(move || check_example(&name, &main_rs)))
+            .map(|example| scope.spawn(move || check_example(&example)))
             .collect();
         runs.into_iter()
             .filter_map(|run| run.join().expect("example checker panicked"))
@@ -69,8 +54,9 @@ fn every_example_runs_and_prints_what_its_chapter_shows() {
 }
 
 /// Runs one example; returns what is wrong with it, if anything.
-fn check_example(name: &str, main_rs: &Path) -> Option<String> {
-    let shown_in = chapters_showing(main_rs.parent().expect("example dir"));
+fn check_example(example: &Example) -> Option<String> {
+    let name = &example.name;
+    let shown_in = chapters_showing(&root().join(&example.dir));
     let binary = example_binary(name);
     let name = format!("{name} (shown in {})", shown_in.join(", "));
     if !binary.exists() {
@@ -124,7 +110,7 @@ fn check_example(name: &str, main_rs: &Path) -> Option<String> {
         }
         Some(_) => {}
     }
-    let expected_path = main_rs.with_file_name("output.txt");
+    let expected_path = root().join(&example.dir).join("output.txt");
     if std::env::var_os("UPDATE_OUTPUT").is_some() {
         fs::write(&expected_path, &stdout).expect("write output.txt");
         return None;

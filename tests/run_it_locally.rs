@@ -20,6 +20,9 @@
 #[allow(dead_code)]
 #[path = "../crates/booktest/src/rust_uses.rs"]
 mod rust_uses;
+mod support;
+
+use support::{Example, examples, read_toml, root};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -31,43 +34,6 @@ const BOX_FILE: &str = "run-it-locally.md";
 const REGENERATE: &str = "UPDATE_OUTPUT=1 cargo test --test run_it_locally";
 /// Where the reader's project is made, and the name of its package.
 const PROJECT: &str = "recipe";
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn read_toml(path: &Path) -> toml::Table {
-    fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
-        .parse()
-        .unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
-}
-
-struct Example {
-    name: String,
-    /// `examples/ch10/10-06-…/main.rs`
-    path: String,
-    /// `examples/ch10/10-06-…`
-    dir: String,
-}
-
-fn examples(manifest: &toml::Table) -> Vec<Example> {
-    manifest
-        .get("example")
-        .and_then(|e| e.as_array())
-        .into_iter()
-        .flatten()
-        .map(|e| {
-            let path = e["path"].as_str().expect("example path").to_owned();
-            let dir = path.rsplit_once('/').expect("example dir").0.to_owned();
-            Example {
-                name: e["name"].as_str().expect("example name").to_owned(),
-                path,
-                dir,
-            }
-        })
-        .collect()
-}
 
 /// The Rust files of a program: the `.rs` files of its folder (subfolders such as `fixtures/`
 /// hold data the program reads, not its modules).
