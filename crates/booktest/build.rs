@@ -349,9 +349,11 @@ fn classify(
         }
         let body: Vec<&str> = src.text.lines().filter(|l| !l.trim().is_empty()).collect();
         let only_directive = match body.as_slice() {
-            [one] => directives(one).into_iter().next().filter(|d| {
-                one.trim() == d.text || one.trim().starts_with("{{#") && one.trim().ends_with("}}")
-            }),
+            // The block's one line is the directive, with nothing around it.
+            [one] => directives(one)
+                .into_iter()
+                .next()
+                .filter(|_| one.trim().starts_with("{{#") && one.trim().ends_with("}}")),
             _ => None,
         };
         let included = only_directive
