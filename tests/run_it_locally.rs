@@ -18,7 +18,7 @@
 //! the `output.txt` the page shows, and `cargo test --example NAME --no-run`. `.ci/run` runs it.
 
 #[allow(dead_code)]
-#[path = "../crates/booktest/src/rust_uses.rs"]
+#[path = "../tools/booktest/src/rust_uses.rs"]
 mod rust_uses;
 mod support;
 

@@ -45,7 +45,7 @@ fn a_misspelled_anchor_fails_with_the_message_the_book_shows() {
     // "How this book is tested" includes this file: keep the message it shows real.
     // (`\{{#` keeps mdBook from expanding the quoted directive.)
     let shown = format!("error: {}\n", errors[0].replace("{{#", "\\{{#"));
-    let file = root().join("crates/booktest/tests/misspelled-anchor.txt");
+    let file = root().join("tools/booktest/tests/misspelled-anchor.txt");
     if std::env::var_os("UPDATE_OUTPUT").is_some() {
         fs::write(&file, &shown).expect("write misspelled-anchor.txt");
     }
