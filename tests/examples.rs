@@ -1,6 +1,6 @@
-//! Runs every example program of the book as a reader would (`cargo run --example NAME`), and
-//! checks what it prints against `output.txt` beside its `main.rs`, the file the chapter shows.
-//! It builds the programs first (`cargo build --examples`). To accept a new output after review:
+//! Runs every recipe's program as a reader would (`cargo run -p PACKAGE`), and checks what it
+//! prints against `output.txt` beside its `Cargo.toml`, the file the chapter shows. It builds
+//! the programs first (`cargo build --bins`). To accept a new output after review:
 //! `UPDATE_OUTPUT=1 cargo test --test examples`.
 
 use std::fs;
@@ -10,58 +10,61 @@ use std::time::{Duration, Instant};
 
 mod support;
 
-use support::{Example, examples, read_toml, root};
+use support::{Recipe, recipes, root};
 
 const TIME_LIMIT: Duration = Duration::from_secs(120);
 
-/// `target/<profile>/examples/NAME`, next to the `deps/` directory this test runs from.
-fn example_binary(name: &str) -> PathBuf {
+/// `target/<profile>/NAME`, next to the `deps/` directory this test runs from.
+fn program_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
     let profile = exe
         .parent()
         .and_then(Path::parent)
         .expect("target/<profile>");
-    profile
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+    profile.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
 }
 
-/// `cargo test` compiles an example with `test = true` as a test harness only, so the program
-/// a reader runs is built here, as `cargo run --example` would build it.
-fn build_examples() {
+/// `cargo test` builds a package's binary only for its integration tests, so the programs a
+/// reader runs are built here, as `cargo run` would build them.
+fn build_programs() {
     let status = Command::new(env!("CARGO"))
-        .args(["build", "--examples", "--quiet"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["build", "--bins", "--quiet"])
+        .current_dir(root())
         .status()
-        .expect("run cargo build --examples");
-    assert!(status.success(), "cargo build --examples failed ({status})");
+        .expect("run cargo build --bins");
+    assert!(status.success(), "cargo build --bins failed ({status})");
 }
 
 #[test]
-fn every_example_runs_and_prints_what_its_chapter_shows() {
-    build_examples();
+fn every_program_runs_and_prints_what_its_chapter_shows() {
+    build_programs();
     // The programs are independent: run them side by side.
     let problems: Vec<String> = std::thread::scope(|scope| {
-        let runs: Vec<_> = examples(&read_toml(&root().join("Cargo.toml")))
+        let runs: Vec<_> = recipes()
             .into_iter()
-            .map(|example| scope.spawn(move || check_example(&example)))
+            .filter(|recipe| recipe.path().join("output.txt").exists())
+            .map(|recipe| scope.spawn(move || check_program(&recipe)))
             .collect();
         runs.into_iter()
-            .filter_map(|run| run.join().expect("example checker panicked"))
+            .filter_map(|run| run.join().expect("program checker panicked"))
             .collect()
     });
     assert!(problems.is_empty(), "\n{}\n", problems.join("\n\n"));
 }
 
-/// Runs one example; returns what is wrong with it, if anything.
-fn check_example(example: &Example) -> Option<String> {
-    let name = &example.name;
-    let shown_in = chapters_showing(&root().join(&example.dir));
-    let binary = example_binary(name);
-    let name = format!("{name} (shown in {})", shown_in.join(", "));
+/// Runs one program; returns what is wrong with it, if anything.
+fn check_program(recipe: &Recipe) -> Option<String> {
+    let shown_in = chapters_showing(&recipe.path());
+    let name = format!("{} (shown in {})", recipe.package, shown_in.join(", "));
+    let Some(bin) = &recipe.bin else {
+        return Some(format!(
+            "{name}: has an output.txt but no binary for `cargo run` (set `default-run`)"
+        ));
+    };
+    let binary = program_binary(bin);
     if !binary.exists() {
         return Some(format!(
-            "{name}: {} was not built by `cargo build --examples`",
+            "{name}: {} was not built by `cargo build --bins`",
             binary.display()
         ));
     }
@@ -72,7 +75,7 @@ fn check_example(example: &Example) -> Option<String> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("start example");
+        .expect("start program");
     // Read stdout/stderr on threads so a chatty example cannot block on a full pipe.
     let mut stdout = child.stdout.take().expect("stdout");
     let mut stderr = child.stderr.take().expect("stderr");
@@ -110,7 +113,7 @@ fn check_example(example: &Example) -> Option<String> {
         }
         Some(_) => {}
     }
-    let expected_path = root().join(&example.dir).join("output.txt");
+    let expected_path = recipe.path().join("output.txt");
     if std::env::var_os("UPDATE_OUTPUT").is_some() {
         fs::write(&expected_path, &stdout).expect("write output.txt");
         return None;
@@ -130,7 +133,7 @@ fn check_example(example: &Example) -> Option<String> {
 
 /// The chapters that show files of the example in `dir`, to name them in failures.
 fn chapters_showing(dir: &Path) -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = root();
     let relative = dir
         .strip_prefix(root)
         .unwrap_or(dir)

@@ -7,16 +7,16 @@
 //! `cargo bench --bench 10-06-reload` runs it; under `cargo test` (no `--bench` argument) it
 //! only checks that it was built, and returns at once.
 
-#[path = "../../examples/ch10/10-06-plugin-host/compile.rs"]
+#[path = "../../examples/ch10/10-06-plugin-host/src/compile.rs"]
 #[allow(dead_code)]
 mod compile;
-#[path = "../../examples/ch10/10-06-config-reload/config.rs"]
+#[path = "../../examples/ch10/10-06-config-reload/src/config.rs"]
 #[allow(dead_code)]
 mod config;
-#[path = "../../examples/ch10/10-06-plugin-host/plugin.rs"]
+#[path = "../../examples/ch10/10-06-plugin-host/src/plugin.rs"]
 #[allow(dead_code)]
 mod plugin;
-#[path = "../../examples/ch10/10-06-config-reload/reloader.rs"]
+#[path = "../../examples/ch10/10-06-config-reload/src/reloader.rs"]
 #[allow(dead_code)]
 mod reloader;
 

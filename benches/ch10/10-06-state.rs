@@ -6,21 +6,21 @@
 //! (`cargo bench --bench 10-06-state`) and writes the tables the page shows; `cargo test` runs
 //! each benchmark once, in criterion's test mode, to check that it builds and works.
 
-#[path = "../../examples/ch10/10-06-config-reload/config.rs"]
+#[path = "../../examples/ch10/10-06-config-reload/src/config.rs"]
 #[allow(dead_code)]
 mod config;
-#[path = "../../examples/ch10/10-06-reloading-modules/counter.rs"]
+#[path = "../../examples/ch10/10-06-reloading-modules/src/counter.rs"]
 #[allow(dead_code)]
 mod counter;
-#[path = "../../examples/ch10/10-06-reloading-modules/instance.rs"]
+#[path = "../../examples/ch10/10-06-reloading-modules/src/instance.rs"]
 #[allow(dead_code)]
 mod instance;
-#[path = "../../examples/ch10/10-06-config-reload/reloader.rs"]
+#[path = "../../examples/ch10/10-06-config-reload/src/reloader.rs"]
 #[allow(dead_code)]
 mod reloader;
 // `cargo test` compiles this bench with `cfg(test)` but no test harness: the file's test
 // module is built, never run, and its imports look unused.
-#[path = "../../examples/ch10/10-06-reloading-modules/thread_safety.rs"]
+#[path = "../../examples/ch10/10-06-reloading-modules/src/thread_safety.rs"]
 #[allow(dead_code, unused_imports)]
 mod thread_safety;
 

@@ -310,21 +310,22 @@ test('Run buttons appear only on blocks that are whole std-only programs', async
   console.log(report.join('\n'));
 });
 
-test('every recipe page shows a Run it locally box with its cargo run command', async () => {
+test('every recipe page shows how to run its package, with its Cargo.toml', async () => {
   const recipes = chapters().filter((c) => /^ch\d+\/\d+-\d+-/.test(c.md));
   assert.ok(recipes.length > 0, 'no recipe page in SUMMARY.md');
   for (const recipe of recipes) {
     const { page, problems } = await open(recipe.html);
-    const boxes = page.locator('h3:has-text("on your machine")');
-    assert.ok((await boxes.count()) > 0, `${recipe.md}: no "Run it locally" box`);
+    const section = page.locator('h2:has-text("Run it locally")');
+    assert.ok((await section.count()) > 0, `${recipe.md}: no "Run it locally" section`);
     const toml = await page.locator('pre code.language-toml').allTextContents();
     const commands = (await page.locator('pre code.language-console').allTextContents()).join('\n');
-    assert.ok(toml.some((t) => t.includes('[[example]]')), `${recipe.md}: no Cargo.toml lines in its box`);
-    assert.match(commands, /\$ cargo run --example \S+/, `${recipe.md}: no cargo run command in its box`);
+    assert.ok(toml.some((t) => t.includes('[package]')), `${recipe.md}: no package manifest shown`);
+    assert.match(commands, /\$ cargo (run|test) -p \S+/, `${recipe.md}: no cargo command for the package`);
+    assert.match(commands, /\$ cp -r examples\/\S+/, `${recipe.md}: no copy-the-folder command`);
     assert.deepEqual(problems, []);
     await page.close();
   }
-  console.log(`run-it-locally boxes on all ${recipes.length} recipe pages`);
+  console.log(`Run it locally sections on all ${recipes.length} recipe pages`);
 });
 
 test('the print page holds every chapter', async () => {
@@ -345,7 +346,7 @@ test('screenshots of the 10.6 page', async () => {
   const { page, problems } = await open(RECIPE);
   const top = path.join(ARTIFACTS, '10-06-reloading-modules.png');
   await page.screenshot({ path: top });
-  const box = page.locator('h3:has-text("on your machine")').first();
+  const box = page.locator('h2:has-text("Run it locally")').first();
   if (await box.count()) {
     await box.scrollIntoViewIfNeeded();
     await page.evaluate(() => window.scrollBy(0, -60));

@@ -62,7 +62,8 @@ fn a_missing_file_is_named() {
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert!(errors[0].starts_with("src/ch10/10-06-reloading-modules.md:"));
     assert!(
-        errors[0].ends_with("file examples/ch10/10-06-reloading-modules/countr.rs does not exist")
+        errors[0]
+            .ends_with("file examples/ch10/10-06-reloading-modules/src/countr.rs does not exist")
     );
 }
 
@@ -91,8 +92,8 @@ fn an_anchor_without_its_end_or_without_code_is_refused() {
 #[test]
 fn an_include_indented_in_a_list_item_is_refused() {
     let errors = check_with(
-        "```rust,noplayground\n{{#rustdoc_include ../../examples/ch10/10-06-reloading-modules/counter.rs:counter}}",
-        "   ```rust,noplayground\n   {{#rustdoc_include ../../examples/ch10/10-06-reloading-modules/counter.rs:counter}}",
+        "```rust,noplayground\n{{#rustdoc_include ../../examples/ch10/10-06-reloading-modules/src/counter.rs:counter}}",
+        "   ```rust,noplayground\n   {{#rustdoc_include ../../examples/ch10/10-06-reloading-modules/src/counter.rs:counter}}",
     );
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert!(

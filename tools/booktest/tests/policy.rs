@@ -25,55 +25,69 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// `[[example]]` targets of the companion crate: name -> (path, test).
-fn examples() -> BTreeMap<String, (String, bool)> {
-    let manifest: toml::Table = fs::read_to_string(root().join("Cargo.toml"))
-        .expect("read Cargo.toml")
-        .parse()
-        .expect("parse Cargo.toml");
-    manifest
-        .get("example")
-        .and_then(|e| e.as_array())
-        .into_iter()
-        .flatten()
-        .map(|e| {
-            let name = e["name"].as_str().expect("example name").to_owned();
-            let path = e["path"].as_str().expect("example path").to_owned();
-            let test = e.get("test").and_then(|t| t.as_bool()).unwrap_or(false);
-            (name, (path, test))
-        })
-        .collect()
+/// A package of the workspace, as `cargo metadata` describes it.
+struct Package {
+    /// Its folder, relative to the repository: `examples/ch10/10-05-one-namespace/shop`.
+    dir: String,
+    /// `cargo test` at the root builds and tests it (a default member of the workspace).
+    tested: bool,
 }
 
-/// `crates/NAME` directories that `cargo test` at the root builds: default members of the
-/// workspace and path dependencies of the companion crate.
-fn crates_built_by_cargo_test() -> BTreeSet<String> {
-    let manifest: toml::Table = fs::read_to_string(root().join("Cargo.toml"))
-        .expect("read Cargo.toml")
-        .parse()
-        .expect("parse Cargo.toml");
-    let mut built = BTreeSet::new();
-    let members = manifest["workspace"].get("default-members");
-    for member in members.and_then(|m| m.as_array()).into_iter().flatten() {
-        built.extend(member.as_str().map(str::to_owned));
-    }
-    for table in ["dependencies", "dev-dependencies"] {
-        let deps = manifest.get(table).and_then(|t| t.as_table());
-        for (_, dep) in deps.into_iter().flatten() {
-            built.extend(dep.get("path").and_then(|p| p.as_str()).map(str::to_owned));
+fn metadata() -> cargo_metadata::Metadata {
+    cargo_metadata::MetadataCommand::new()
+        .manifest_path(root().join("Cargo.toml"))
+        .no_deps()
+        .exec()
+        .expect("cargo metadata")
+}
+
+/// Every package of the workspace, and the path dependencies outside it (`tiny` 1 and 2,
+/// excluded because two members cannot share a name), which `cargo test` builds as
+/// dependencies of a member.
+fn packages() -> Vec<Package> {
+    let metadata = metadata();
+    let root = root().canonicalize().expect("root");
+    let relative = |manifest: &cargo_metadata::camino::Utf8Path| {
+        let dir = manifest.parent().expect("manifest dir").as_std_path();
+        let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
+        let rel = dir.strip_prefix(&root).expect("under the repository");
+        rel.to_string_lossy().replace('\\', "/")
+    };
+    let mut found = Vec::new();
+    for package in metadata.workspace_packages() {
+        let tested = metadata.workspace_default_members.contains(&package.id);
+        found.push(Package {
+            dir: relative(&package.manifest_path),
+            tested,
+        });
+        for dep in &package.dependencies {
+            if let Some(path) = &dep.path
+                && !metadata
+                    .workspace_packages()
+                    .iter()
+                    .any(|p| p.manifest_path.parent() == Some(path.as_path()))
+            {
+                found.push(Package {
+                    dir: relative(&path.join("Cargo.toml")),
+                    tested,
+                });
+            }
         }
     }
-    built
+    found
+}
+
+/// The package whose folder holds `file` (the innermost one).
+fn owner<'a>(packages: &'a [Package], file: &str) -> Option<&'a Package> {
+    packages
+        .iter()
+        .filter(|p| Path::new(file).starts_with(&p.dir) && !p.dir.is_empty())
+        .max_by_key(|p| p.dir.len())
 }
 
 #[test]
 fn every_rust_block_is_accounted_for() {
-    let examples = examples();
-    let example_dirs: BTreeSet<PathBuf> = examples
-        .values()
-        .map(|(path, _)| Path::new(path).parent().expect("example dir").to_owned())
-        .collect();
-    let built_crates = crates_built_by_cargo_test();
+    let packages = packages();
     let mut problems = Vec::new();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for b in BLOCKS {
@@ -81,33 +95,17 @@ fn every_rust_block_is_accounted_for() {
         let at = format!("{}:{} (```{})", b.chapter, b.line, b.info);
         match b.kind {
             "skeptic" | "ignored" => {}
-            "example" if b.included.starts_with("crates/") => {
-                // A workspace crate: `cargo test` must build it (a default member, or a path
-                // dependency of the companion crate).
-                let dir = b.included.split('/').take(2).collect::<Vec<_>>().join("/");
-                if !built_crates.contains(&dir) {
-                    problems.push(format!(
-                        "{at}: {dir} is neither a default member of the workspace nor a path \
-                         dependency of the companion crate, so `cargo test` does not build it"
-                    ));
-                }
-            }
             "example" => {
-                // The shown file must be compiled as part of an example target that runs its tests:
-                // it lies in the folder of the example's main.rs, or in a folder below it (module
-                // files such as `graphics/primitive/line.rs`).
-                let owner = examples.values().find(|(path, _)| {
-                    let dir = Path::new(path).parent().expect("example dir");
-                    Path::new(b.included).starts_with(dir)
-                });
-                match owner {
+                // The shown file must be part of a package that `cargo test` builds and tests.
+                match owner(&packages, b.included) {
                     None => problems.push(format!(
-                        "{at}: {} is not part of any [[example]] in Cargo.toml (known dirs: {:?})",
-                        b.included, example_dirs
-                    )),
-                    Some((_, false)) => problems.push(format!(
-                        "{at}: the example holding {} must set `test = true`",
+                        "{at}: {} is in no package of the workspace",
                         b.included
+                    )),
+                    Some(p) if !p.tested => problems.push(format!(
+                        "{at}: {} is not a default member of the workspace, so `cargo test` \
+                         does not build it",
+                        p.dir
                     )),
                     Some(_) => {}
                 }
@@ -151,53 +149,52 @@ fn every_rust_block_is_accounted_for() {
 }
 
 #[test]
-fn every_program_under_examples_is_an_example_target_that_runs_its_tests() {
-    let examples = examples();
-    let declared: BTreeSet<String> = examples.values().map(|(p, _)| p.clone()).collect();
+fn every_rust_file_under_examples_belongs_to_a_package_cargo_test_tests() {
+    let packages = packages();
     let mut problems = Vec::new();
     let mut stack = vec![root().join("examples")];
     while let Some(dir) = stack.pop() {
         for entry in fs::read_dir(&dir).expect("read examples dir").flatten() {
             let path = entry.path();
+            let relative = path
+                .strip_prefix(root())
+                .expect("under root")
+                .to_string_lossy()
+                .replace('\\', "/");
             if path.is_dir() {
-                stack.push(path);
-            } else if path.file_name().is_some_and(|n| n == "main.rs") {
-                let relative = path
-                    .strip_prefix(root())
-                    .expect("under root")
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                if !declared.contains(&relative) {
-                    problems.push(format!("{relative} has no [[example]] entry in Cargo.toml"));
+                if entry.file_name() != "target" {
+                    stack.push(path);
+                }
+            } else if relative.ends_with(".rs") {
+                match owner(&packages, &relative) {
+                    None => problems.push(format!("{relative} is in no package of the workspace")),
+                    Some(p) if !p.tested => problems.push(format!(
+                        "{relative}: its package {} is not a default member of the workspace",
+                        p.dir
+                    )),
+                    Some(_) => {}
                 }
             }
-        }
-    }
-    for (name, (path, test)) in &examples {
-        if !test {
-            problems.push(format!("example {name} ({path}) must set `test = true`"));
-        }
-        if !root().join(path).exists() {
-            problems.push(format!("example {name}: {path} does not exist"));
         }
     }
     assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
 }
 
 /// A reader finds the page of any program in one hop, and a compile error in a program names
-/// its page: `examples/ch10/10-06-<name>/` belongs to `src/ch10/10-06-<title>.md`, which shows it.
+/// its page: the package `examples/ch10/10-06-<name>/` belongs to a page
+/// `src/ch10/10-06-<title>.md`, which shows it.
 #[test]
-fn every_example_mirrors_the_chapter_that_shows_it() {
+fn every_recipe_package_mirrors_the_chapter_that_shows_it() {
     let mut problems = Vec::new();
-    for (name, (path, _)) in examples() {
-        // examples/<chapter dir>/<NN-MM>-<name>/main.rs
-        let parts: Vec<&str> = path.split('/').collect();
-        let [_, chapter_dir, program_dir, _] = parts.as_slice() else {
-            problems.push(format!(
-                "{name}: {path} is not examples/<chapter>/<recipe>/main.rs"
-            ));
-            continue;
+    for package in packages() {
+        // examples/<chapter dir>/<NN-MM>-<name>
+        let parts: Vec<&str> = package.dir.split('/').collect();
+        let [first, chapter_dir, program_dir] = parts.as_slice() else {
+            continue; // the root package, the tools, or a crate inside a recipe's folder
         };
+        if *first != "examples" {
+            continue;
+        }
         let recipe: String = program_dir.split('-').take(2).collect::<Vec<_>>().join("-");
         let pages: Vec<PathBuf> = fs::read_dir(root().join("src").join(chapter_dir))
             .into_iter()
@@ -215,7 +212,8 @@ fn every_example_mirrors_the_chapter_that_shows_it() {
         });
         if !shown {
             problems.push(format!(
-                "{name}: no page src/{chapter_dir}/{recipe}-*.md shows examples/{chapter_dir}/{program_dir}/"
+                "{}: no page src/{chapter_dir}/{recipe}-*.md shows examples/{chapter_dir}/{program_dir}/",
+                package.dir
             ));
         }
     }
@@ -228,7 +226,7 @@ fn every_example_mirrors_the_chapter_that_shows_it() {
 const PLAYGROUND_CRATES: &[&str] = &[];
 
 /// Every crate name a block could refer to: the packages of `Cargo.lock` and the names the
-/// companion crate gives its dependencies (`tiny1 = { package = "tiny", … }`).
+/// workspace's packages give their dependencies (`tiny1 = { package = "tiny", … }`).
 fn known_crates() -> BTreeSet<String> {
     let lock: toml::Table = fs::read_to_string(root().join("Cargo.lock"))
         .expect("read Cargo.lock")
@@ -241,13 +239,10 @@ fn known_crates() -> BTreeSet<String> {
         .filter_map(|p| p.get("name").and_then(|n| n.as_str()))
         .map(|n| n.replace('-', "_"))
         .collect();
-    let manifest: toml::Table = fs::read_to_string(root().join("Cargo.toml"))
-        .expect("read Cargo.toml")
-        .parse()
-        .expect("parse Cargo.toml");
-    for table in ["dependencies", "dev-dependencies"] {
-        let deps = manifest.get(table).and_then(|t| t.as_table());
-        names.extend(deps.into_iter().flatten().map(|(k, _)| k.replace('-', "_")));
+    for package in metadata().workspace_packages() {
+        for dep in &package.dependencies {
+            names.extend(dep.rename.as_ref().map(|r| r.replace('-', "_")));
+        }
     }
     names
 }

@@ -1,7 +1,7 @@
 // The check of recipe 10.4, run against a split that forgot one `pub use`.
-#[path = "../../../../examples/ch10/10-04-split-module/api.rs"]
+#[path = "../../../../examples/ch10/10-04-split-module/src/api.rs"]
 mod api;
-#[path = "../../../../examples/ch10/10-04-split-module/before/shapes.rs"]
+#[path = "../../../../examples/ch10/10-04-split-module/src/before/shapes.rs"]
 mod shapes;
 
 // Stands for after/shapes.rs with the line `pub use rect::Rect;` left out.

@@ -1,0 +1,87 @@
+//! Recipe 10.3, "Importing submodules by relative names": `self`, `super`, `crate` and `::` in
+//! paths, `use` groups, and a module named like a crate the package depends on.
+//! Run it with `cargo run --example 10-03-relative-imports`.
+
+// ANCHOR: root
+mod app;
+mod toml; // our module, named like the `toml` crate in Cargo.toml
+// ANCHOR_END: root
+
+// ANCHOR: groups
+use std::{error::Error, fmt::Write as _}; // two items of `std`, one renamed to `_`
+
+use app::config::{self, defaults}; // `self`: the module `config` itself, and its child
+use app::report;
+// ANCHOR_END: groups
+
+fn main() -> Result<(), Box<dyn Error>> {
+    println!("== written by our module, read by the crate");
+    // ANCHOR: main
+    let text = defaults::report();
+    print!("{text}");
+    let table = report::check(&text)?; // the `toml` crate parses it
+    println!("the toml crate read {} keys", table.len());
+    // ANCHOR_END: main
+
+    println!("\n== which `toml` a path means");
+    // ANCHOR: which_toml
+    // At the crate root our module is in scope, and an item in scope comes before a crate:
+    println!("toml::NAME at the root: {}", toml::NAME);
+    // A leading `::` skips the items in scope and names the crate:
+    let parsed: ::toml::Table = ::toml::from_str("answer = 42")?;
+    println!("::toml::from_str: {parsed:?}");
+    // ANCHOR_END: which_toml
+
+    println!("\n== the same item by different paths");
+    let mut same = String::new();
+    write!(
+        same,
+        "report::default_port() = {}, defaults::PORT = {}",
+        report::default_port(),
+        defaults::PORT
+    )?;
+    println!("{same}");
+    let custom = config::Config {
+        name: "custom".to_owned(),
+        port: 9000,
+    };
+    print!("{}", report::write(&custom));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::env;
+    use std::path::Path;
+    use std::process::Command;
+
+    // ANCHOR: edition_2015_test
+    /// The compile-fail cases shown as "Rust 2015 style" were valid Rust 2015: this compiles
+    /// each with `--edition 2015`. Skipped if `rustc` is not on the PATH, or outside the book's
+    /// repository, whose `tests/compile-fail/` holds the cases.
+    #[test]
+    fn edition_2015_accepted_what_edition_2024_refuses() {
+        let repository = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..");
+        let cases = repository.join("tests/compile-fail/ch10/10-03-relative-imports");
+        if !cases.is_dir() {
+            eprintln!("{} is not here: not checked", cases.display());
+            return;
+        }
+        let out_dir = tempfile::tempdir().expect("temp dir");
+        for case in ["use_without_crate", "rooted_path", "bare_name_is_the_crate"] {
+            let run = Command::new("rustc")
+                .args(["--edition", "2015", "--emit=metadata", "--color=never"])
+                .arg("--out-dir")
+                .arg(out_dir.path())
+                .arg(cases.join(format!("{case}.rs")))
+                .output();
+            let Ok(run) = run else {
+                eprintln!("rustc is not on the PATH: not checked");
+                return;
+            };
+            let said = String::from_utf8_lossy(&run.stderr);
+            assert!(run.status.success(), "{case}.rs in Rust 2015:\n{said}");
+        }
+    }
+    // ANCHOR_END: edition_2015_test
+}

@@ -1,0 +1,421 @@
+//! Real libraries, real files: each test has its own plugin directory; the plugins are built
+//! once per test run.
+
+use std::os::unix::fs::symlink;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use greeter_plugin_abi::{DescribeFn, GreetFn, StrRef, symbols};
+use libloading::Library;
+use tempfile::TempDir;
+
+use super::*;
+use crate::compile::{PluginSource, repo_file};
+use crate::plugin::call_with_buffer;
+
+struct Built {
+    compiler: PluginCompiler,
+    v1: PathBuf,
+    v2: PathBuf,
+    missing_symbol: PathBuf,
+    not_a_plugin: PathBuf,
+    wrong_abi: PathBuf,
+    panics: PathBuf,
+    panics_in_describe: PathBuf,
+    thread_local: PathBuf,
+    plugin_crate: PathBuf,
+}
+
+fn plugin_crate_source() -> PluginSource {
+    PluginSource {
+        name: "greeter-plugin",
+        source: repo_file("plugin/src/lib.rs"),
+        cfgs: &[],
+    }
+}
+
+/// Builds every plugin once, into one directory under `target/` that each run overwrites.
+fn built() -> &'static Built {
+    static BUILT: OnceLock<Built> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap();
+        let dir = exe
+            .parent()
+            .unwrap()
+            .with_file_name("10-06-plugin-host-tests");
+        fs::create_dir_all(&dir).unwrap();
+        let compiler = PluginCompiler::new(&dir).unwrap();
+        let paths = compiler
+            .build_all(&[
+                fixture("greeter-v1", "v1", &[]),
+                fixture("greeter-v2", "v2", &[]),
+                fixture("missing-symbol", "missing_symbol", &[]),
+                fixture("not-a-plugin", "not_a_plugin", &[]),
+                fixture("wrong-abi", "wrong_abi", &[]),
+                fixture("panics", "panics", &[]),
+                fixture("panics-in-describe", "panics", &["panic_in_describe"]),
+                fixture("thread-local", "thread_local", &[]),
+                plugin_crate_source(),
+            ])
+            .unwrap();
+        let [v1, v2, m, n, w, p, pd, t, c] = <[PathBuf; 9]>::try_from(paths).unwrap();
+        Built {
+            compiler,
+            v1,
+            v2,
+            missing_symbol: m,
+            not_a_plugin: n,
+            wrong_abi: w,
+            panics: p,
+            panics_in_describe: pd,
+            thread_local: t,
+            plugin_crate: c,
+        }
+    })
+}
+
+/// A host running `first` from its own plugin directory.
+struct Setup {
+    host: Host, // dropped first: closes its libraries
+    library: PathBuf,
+    dir: TempDir,
+}
+
+impl Setup {
+    fn new(first: &Path) -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let library = dir.path().join(library_file_name("greeter"));
+        install(first, &library).unwrap();
+        let plugins = PluginDir::new(dir.path()).unwrap();
+        let first = plugins.load(&library).unwrap();
+        Setup {
+            host: Host::new(plugins, first),
+            library,
+            dir,
+        }
+    }
+
+    /// Tries to reload `file`; checks it is refused and the previous plugin (v1) still works.
+    fn assert_refused(&mut self, file: &Path) -> LoadError {
+        let description = self.host.active.description().to_owned();
+        let copy = self.host.active.copy_path().to_owned();
+        let greetings = self.host.state.greetings;
+        let error = match self.host.reload(file) {
+            Ok(loaded) => panic!(
+                "{} was loaded ({loaded}), should be refused",
+                file.display()
+            ),
+            Err(error) => error,
+        };
+        assert!(!error.to_string().is_empty());
+        assert_eq!(self.host.active.description(), description);
+        assert_eq!(self.host.active.copy_path(), copy);
+        assert_eq!(
+            self.host.greet("Ada").unwrap(),
+            format!("Hello, Ada! (greeting #{})", greetings + 1)
+        );
+        error
+    }
+}
+
+// ANCHOR: test_swap
+#[test]
+fn swapping_v1_for_v2_keeps_the_host_state_and_runs_the_new_code() {
+    let mut t = Setup::new(&built().v1);
+    assert_eq!(t.host.active.description(), "greeter v1");
+    assert_eq!(t.host.greet("Ada").unwrap(), "Hello, Ada! (greeting #1)");
+    assert_eq!(
+        t.host.greet("Grace").unwrap(),
+        "Hello, Grace! (greeting #2)"
+    );
+    let v1_copy = t.host.active.copy_path().to_owned();
+    assert!(!v1_copy.exists(), "the private copy is deleted once loaded");
+    assert!(is_mapped(&v1_copy), "while the library stays mapped");
+
+    install(&built().v2, &t.library).unwrap();
+    assert_eq!(t.host.reload(&t.library).unwrap(), "greeter v2");
+    assert_eq!(
+        t.host.greet("Linus").unwrap(),
+        "Good day, LINUS. You are visitor number 3."
+    );
+    assert_eq!(t.host.state.greetings, 3);
+    assert!(!is_mapped(&v1_copy), "v1 is unloaded");
+
+    // Same path, third file: the new code again, not a cached old one.
+    install(&built().v1, &t.library).unwrap();
+    assert_eq!(t.host.reload(&t.library).unwrap(), "greeter v1");
+    assert_eq!(t.host.greet("Ada").unwrap(), "Hello, Ada! (greeting #4)");
+}
+// ANCHOR_END: test_swap
+
+#[test]
+fn the_plugin_crate_builds_and_loads() {
+    let mut t = Setup::new(&built().v1);
+    install(&built().plugin_crate, &t.library).unwrap();
+    let description = t.host.reload(&t.library).unwrap();
+    assert!(description.starts_with("greeter-plugin"), "{description}");
+    let answer = t.host.greet("Ada").unwrap();
+    assert!(answer.contains("Ada"), "{answer}");
+}
+
+#[test]
+fn a_missing_symbol_is_refused() {
+    let mut t = Setup::new(&built().v1);
+    install(&built().missing_symbol, &t.library).unwrap();
+    let error = t.assert_refused(&t.library.clone());
+    assert!(
+        matches!(error, LoadError::MissingSymbol { symbol, .. } if symbol == symbols::GREET),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_library_without_an_abi_version_is_refused() {
+    let mut t = Setup::new(&built().v1);
+    install(&built().not_a_plugin, &t.library).unwrap();
+    let error = t.assert_refused(&t.library.clone());
+    assert!(
+        matches!(error, LoadError::MissingSymbol { symbol, .. } if symbol == symbols::ABI_VERSION),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_wrong_abi_version_is_refused_before_any_call() {
+    let mut t = Setup::new(&built().v1);
+    install(&built().wrong_abi, &t.library).unwrap();
+    let error = t.assert_refused(&t.library.clone());
+    assert!(
+        matches!(
+            error,
+            LoadError::WrongAbiVersion {
+                found: 2,
+                expected: 1,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn files_that_are_not_libraries_are_refused() {
+    let mut t = Setup::new(&built().v1);
+    for bytes in [&b"#!/bin/sh\necho hello\n"[..], b""] {
+        install_bytes(bytes, &t.library).unwrap();
+        let error = t.assert_refused(&t.library.clone());
+        assert!(matches!(error, LoadError::NotALibrary { .. }), "{error:?}");
+        assert!(
+            !error.to_string().contains("plugin-copy-"),
+            "names the copy: {error}"
+        );
+    }
+    // Unchecked, dlopen maps a truncated library and the process dies of SIGBUS.
+    let v2 = fs::read(&built().v2).unwrap();
+    for len in [4, 64, v2.len() / 2, v2.len() - 1] {
+        install_bytes(&v2[..len], &t.library).unwrap();
+        let error = t.assert_refused(&t.library.clone());
+        assert!(
+            matches!(error, LoadError::Incomplete { .. }),
+            "{len}: {error:?}"
+        );
+    }
+    let dir = t.dir.path().to_owned();
+    let error = t.assert_refused(&dir);
+    assert!(matches!(error, LoadError::NotAFile { .. }), "{error:?}");
+    let error = t.assert_refused(&t.dir.path().join("no-such-file.so"));
+    assert!(matches!(error, LoadError::Io { .. }), "{error:?}");
+}
+
+#[test]
+fn a_panic_in_the_plugin_is_an_error_and_the_state_is_unchanged() {
+    let mut t = Setup::new(&built().v1);
+    t.host.greet("Ada").unwrap();
+    install(&built().panics, &t.library).unwrap();
+    assert_eq!(t.host.reload(&t.library).unwrap(), "greeter that panics");
+    for _ in 0..2 {
+        match t.host.greet("Ada") {
+            Err(CallError::Panicked { message }) => assert_eq!(
+                message,
+                "index out of bounds: the len is 3 but the index is 3"
+            ),
+            other => panic!("expected a caught panic, got {other:?}"),
+        }
+        assert_eq!(
+            t.host.state.greetings, 1,
+            "the panicking call changed nothing"
+        );
+    }
+    install(&built().v2, &t.library).unwrap();
+    t.host.reload(&t.library).unwrap();
+    assert_eq!(
+        t.host.greet("Ada").unwrap(),
+        "Good day, ADA. You are visitor number 2."
+    );
+}
+
+#[test]
+fn a_plugin_that_panics_on_its_first_call_is_refused() {
+    let mut t = Setup::new(&built().v1);
+    install(&built().panics_in_describe, &t.library).unwrap();
+    let error = t.assert_refused(&t.library.clone());
+    assert!(
+        matches!(
+            &error,
+            LoadError::FirstCallFailed { error: CallError::Panicked { message }, .. }
+                if message == "describe is broken"
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_world_writable_file_or_directory_is_refused() {
+    let mut t = Setup::new(&built().v1);
+    install(&built().v2, &t.library).unwrap();
+    fs::set_permissions(&t.library, fs::Permissions::from_mode(0o666)).unwrap();
+    let error = t.assert_refused(&t.library.clone());
+    assert!(
+        matches!(error, LoadError::WorldWritable { mode, .. } if mode & 0o777 == 0o666),
+        "{error:?}"
+    );
+
+    fs::set_permissions(t.dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+    let error = PluginDir::new(t.dir.path()).err().unwrap();
+    assert!(
+        matches!(error, LoadError::WorldWritable { .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn files_outside_the_plugin_directory_are_refused() {
+    let mut t = Setup::new(&built().v1);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let outside = elsewhere.path().join(library_file_name("greeter"));
+    install(&built().v2, &outside).unwrap();
+    let through_symlink = t.dir.path().join("link.so");
+    symlink(&outside, &through_symlink).unwrap();
+    let through_dot_dot = t
+        .dir
+        .path()
+        .join("..")
+        .join(elsewhere.path().file_name().unwrap())
+        .join(library_file_name("greeter"));
+    for file in [&outside, &through_symlink, &through_dot_dot] {
+        let error = t.assert_refused(file);
+        assert!(
+            matches!(error, LoadError::OutsidePluginDir { .. }),
+            "{error:?}"
+        );
+    }
+}
+
+#[test]
+fn a_file_owned_by_another_user_is_refused() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: giving a file to another user needs root");
+        return;
+    }
+    let mut t = Setup::new(&built().v1);
+    install(&built().v2, &t.library).unwrap();
+    std::os::unix::fs::chown(&t.library, Some(65534), None).unwrap();
+    let error = t.assert_refused(&t.library.clone());
+    assert!(
+        matches!(error, LoadError::WrongOwner { owner: 65534, .. }),
+        "{error:?}"
+    );
+}
+
+// ANCHOR: test_watch
+#[test]
+fn a_rebuilt_library_is_seen_and_reloaded() {
+    let mut t = Setup::new(&built().v1);
+    let watcher = LibraryWatcher::new(&t.library).unwrap();
+    fs::write(t.dir.path().join("notes.txt"), "another file").unwrap();
+    assert!(
+        !watcher.wait_for_change(Duration::from_millis(300)),
+        "other files are ignored"
+    );
+
+    // Rebuild v2 straight into the watched path, as `cargo build` would.
+    built()
+        .compiler
+        .build_to(&fixture("greeter-v2", "v2", &[]), &t.library)
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(watcher.wait_for_change(left), "no change seen within 10 s");
+        // A change seen halfway through a build fails to load; the next event retries.
+        if let Ok("greeter v2") = t.host.reload(&t.library) {
+            break;
+        }
+    }
+    assert_eq!(
+        t.host.greet("Ada").unwrap(),
+        "Good day, ADA. You are visitor number 1."
+    );
+    // Loading reads the file: that is no change, or the host would reload forever.
+    assert!(!watcher.wait_for_change(Duration::from_millis(300)));
+}
+// ANCHOR_END: test_watch
+
+/// Whether `path` is still mapped into this process.
+fn is_mapped(path: &Path) -> bool {
+    let maps = fs::read_to_string("/proc/self/maps").unwrap();
+    maps.contains(path.to_str().unwrap())
+}
+
+#[test]
+fn a_thread_local_destructor_pins_the_old_copy_but_the_new_code_still_loads() {
+    let mut t = Setup::new(&built().thread_local);
+    // First use on this thread registers the destructor of the plugin's thread_local.
+    t.host.greet("Ada").unwrap();
+    let old_copy = t.host.active.copy_path().to_owned();
+    install(&built().v2, &t.library).unwrap();
+    t.host.reload(&t.library).unwrap();
+    assert!(
+        is_mapped(&old_copy),
+        "dlclose left it mapped until this thread exits"
+    );
+    assert_eq!(
+        t.host.greet("Ada").unwrap(),
+        "Good day, ADA. You are visitor number 2."
+    );
+}
+
+/// The reason for private copies: reopening the same path gives back the pinned old library.
+#[test]
+fn without_a_copy_reopening_the_same_path_returns_the_old_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = dir.path().join(library_file_name("greeter"));
+    let describe = |library: &Library| {
+        // SAFETY: fixtures of this ABI export `greeter_describe` with this type.
+        let describe = unsafe { *library.get::<DescribeFn>(symbols::DESCRIBE).unwrap() };
+        // SAFETY: the library is loaded; the buffer is lent for the call.
+        call_with_buffer(|out| unsafe { describe(out) }).unwrap()
+    };
+    install(&built().thread_local, &library).unwrap();
+    // SAFETY: a fixture of this test suite.
+    let first = unsafe { Library::new(&library) }.unwrap();
+    // SAFETY: as above, for `greeter_greet`.
+    let greet = unsafe { *first.get::<GreetFn>(symbols::GREET).unwrap() };
+    let mut next = HostState::default();
+    // SAFETY: the library is loaded; the arguments are valid for the call.
+    call_with_buffer(|out| unsafe {
+        greet(HostState::default(), StrRef::new("Ada"), &mut next, out)
+    })
+    .unwrap();
+    first.close().unwrap();
+
+    install(&built().v2, &library).unwrap(); // a new file, same path
+    // SAFETY: a fixture of this test suite.
+    let second = unsafe { Library::new(&library) }.unwrap();
+    assert_eq!(
+        describe(&second),
+        "greeter with a thread_local",
+        "old code!"
+    );
+}

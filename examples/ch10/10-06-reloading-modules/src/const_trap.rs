@@ -1,0 +1,67 @@
+//! The trap: a `const` that holds an atomic. It compiles, and counts nothing.
+//! This file also compiles on its own, so the recipe's test can run clippy on it.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+// ANCHOR: trap
+/// Wrong: a `const` is a value, not a place. Each use below makes a fresh `AtomicUsize`.
+pub const CALLS: AtomicUsize = AtomicUsize::new(0);
+
+pub fn count_call() -> usize {
+    CALLS.fetch_add(1, Ordering::Relaxed); // increments a temporary copy
+    CALLS.load(Ordering::Relaxed) // reads another fresh copy: always 0
+}
+// ANCHOR_END: trap
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::process::Command;
+    use std::{env, fs};
+
+    use super::*;
+
+    #[test]
+    fn a_const_atomic_counts_nothing() {
+        assert_eq!([count_call(), count_call(), count_call()], [0, 0, 0]);
+    }
+
+    /// The page shows clippy's warnings about this file from const_trap.clippy.txt; this
+    /// checks they are still what clippy says. After review, accept a new text with
+    /// `UPDATE_OUTPUT=1 cargo test --example 10-06-reloading-modules`.
+    #[test]
+    fn clippy_warns_as_the_page_shows() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let here = "src";
+        let out_dir = env::temp_dir().join(format!("10-06-clippy-{}", std::process::id()));
+        let run = Command::new("clippy-driver")
+            .current_dir(root)
+            .args(["--edition", "2024", "--crate-type", "lib", "--crate-name"])
+            .args([
+                "const_trap",
+                "--emit=metadata",
+                "--color=never",
+                "--out-dir",
+            ])
+            .arg(&out_dir)
+            .arg(format!("{here}/const_trap.rs"))
+            .output();
+        let _ = fs::remove_dir_all(&out_dir);
+        let Ok(run) = run else {
+            eprintln!("clippy-driver is not installed: not checked");
+            return;
+        };
+        assert!(run.status.success(), "{run:?}");
+        let said = String::from_utf8(run.stderr).expect("utf-8");
+        let shown_path = root.join("const_trap.clippy.txt");
+        if env::var_os("UPDATE_OUTPUT").is_some() {
+            fs::write(&shown_path, &said).expect("write const_trap.clippy.txt");
+            return;
+        }
+        let shown = fs::read_to_string(&shown_path).unwrap_or_default();
+        assert_eq!(
+            said, shown,
+            "clippy now says something else than the page shows"
+        );
+    }
+}

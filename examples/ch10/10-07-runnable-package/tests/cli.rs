@@ -1,0 +1,87 @@
+//! Runs the package's binaries as a user would. Cargo builds them before the integration
+//! tests of their own package, and gives each test its path as `CARGO_BIN_EXE_<name>`.
+
+use std::process::{Command, Output};
+
+fn run(exe: &str, args: &[&str]) -> Output {
+    Command::new(exe)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run {exe}: {e}"))
+}
+
+fn text(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).expect("utf-8 output")
+}
+
+// ANCHOR: greet_test
+#[test]
+fn greet_succeeds_with_names_and_fails_with_code_2_on_an_option() {
+    let ok = run(env!("CARGO_BIN_EXE_greet"), &["Ada", "Grace"]);
+    assert_eq!(ok.status.code(), Some(0));
+    assert_eq!(text(&ok.stdout), "Hello, Ada and Grace!\n");
+
+    let bad = run(env!("CARGO_BIN_EXE_greet"), &["--loud"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(text(&bad.stdout), "");
+    assert_eq!(
+        text(&bad.stderr),
+        "greet: unknown option `--loud`\nusage: greet [NAME]...\n"
+    );
+}
+// ANCHOR_END: greet_test
+
+#[test]
+fn shout_is_a_second_binary_sharing_the_library() {
+    let out = run(env!("CARGO_BIN_EXE_shout"), &["Ada"]);
+    assert!(out.status.success());
+    assert_eq!(text(&out.stdout), "HELLO, ADA!\n");
+}
+
+// ANCHOR: tally_test
+#[test]
+fn an_error_returned_from_main_is_printed_with_debug_and_exits_1() {
+    let ok = run(env!("CARGO_BIN_EXE_tally"), &["1", "2", "39"]);
+    assert!(ok.status.success());
+    assert_eq!(text(&ok.stdout), "42\n");
+
+    let bad = run(env!("CARGO_BIN_EXE_tally"), &["1", "two"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(
+        text(&bad.stderr),
+        "Error: ParseIntError { kind: InvalidDigit }\n"
+    );
+}
+// ANCHOR_END: tally_test
+
+/// The console session the 10.7 page shows, from real runs of the binaries: `session.txt`
+/// beside this package's Cargo.toml. `UPDATE_OUTPUT=1` rewrites it after a reviewed change.
+#[test]
+fn the_session_shown_on_the_page_is_what_the_binaries_print() {
+    let mut session = String::new();
+    for (command, exe, args) in [
+        (
+            "cargo run -p ch10-runnable -- Ada Grace",
+            env!("CARGO_BIN_EXE_greet"),
+            &["Ada", "Grace"][..],
+        ),
+        (
+            "cargo run -p ch10-runnable --bin tally -- 1 2 39",
+            env!("CARGO_BIN_EXE_tally"),
+            &["1", "2", "39"][..],
+        ),
+    ] {
+        let out = run(exe, args);
+        assert!(out.status.success(), "{command}");
+        session.push_str(&format!("$ {command}\n{}", text(&out.stdout)));
+    }
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("session.txt");
+    if std::env::var_os("UPDATE_OUTPUT").is_some() {
+        std::fs::write(&file, &session).expect("write session.txt");
+    }
+    let shown = std::fs::read_to_string(&file).expect("read session.txt");
+    assert_eq!(
+        shown, session,
+        "review, then run UPDATE_OUTPUT=1 cargo test -p ch10-runnable"
+    );
+}

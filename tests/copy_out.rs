@@ -1,0 +1,99 @@
+//! Every recipe's folder works on its own, as its page's "Run it locally" section says: copied
+//! out of the repository, `cargo test` and `cargo run` pass there, and `cargo run` prints the
+//! `output.txt` the page shows.
+//!
+//! Slow (every folder is built outside the workspace), so it is ignored by a plain `cargo test`;
+//! `.ci/run` runs it: `cargo test --test copy_out -- --ignored`. It runs offline, from the local
+//! registry cache that the workspace's own build filled, with one target directory shared by all
+//! the copies so that each dependency is compiled once.
+
+mod support;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use support::{Recipe, recipes};
+
+/// Copies `from` into `to`, leaving out build output.
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create copy");
+    for entry in fs::read_dir(from).expect("read recipe folder").flatten() {
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            if entry.file_name() != "target" {
+                copy_dir(&path, &target);
+            }
+        } else {
+            fs::copy(&path, &target).expect("copy file");
+        }
+    }
+}
+
+fn cargo(dir: &Path, target_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO"))
+        .args(args)
+        .arg("--offline")
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("run cargo")
+}
+
+fn problem(recipe: &Recipe, what: &str, out: &Output) -> String {
+    format!(
+        "{} (copied out of {}): `{what}` failed ({})\n{}{}",
+        recipe.package,
+        recipe.dir,
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+#[ignore = "slow: builds every recipe folder outside the workspace; .ci/run runs it"]
+fn every_recipe_folder_builds_tests_and_runs_when_copied_out() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let target_dir = scratch.path().join("target");
+    let mut problems = Vec::new();
+    let all = recipes();
+    assert!(!all.is_empty(), "no recipe packages found under examples/");
+    for recipe in &all {
+        let name = Path::new(&recipe.dir).file_name().expect("folder name");
+        let copy = scratch.path().join(name);
+        copy_dir(&recipe.path(), &copy);
+        // A folder copied out is a project of its own: no workspace above it.
+        assert!(
+            !scratch.path().join("Cargo.toml").exists(),
+            "the scratch folder must not be a workspace"
+        );
+        let test = cargo(&copy, &target_dir, &["test", "--quiet"]);
+        if !test.status.success() {
+            problems.push(problem(recipe, "cargo test", &test));
+            continue;
+        }
+        if recipe.bin.is_none() {
+            continue;
+        }
+        let run = cargo(&copy, &target_dir, &["run", "--quiet"]);
+        if !run.status.success() {
+            problems.push(problem(recipe, "cargo run", &run));
+            continue;
+        }
+        if let Ok(shown) = fs::read_to_string(recipe.path().join("output.txt")) {
+            let printed = String::from_utf8_lossy(&run.stdout);
+            if printed != shown {
+                problems.push(format!(
+                    "{}: copied out, `cargo run` prints something else than {}/output.txt\n\
+                     --- shown\n{shown}--- printed\n{printed}",
+                    recipe.package, recipe.dir
+                ));
+            }
+        }
+        eprintln!("{}: copied out, cargo test and cargo run pass", recipe.dir);
+    }
+    assert!(problems.is_empty(), "\n{}\n", problems.join("\n\n"));
+}
