@@ -1,6 +1,6 @@
 //! Recipe 10.1, "Making a hierarchical package of modules": the Python Cookbook's `graphics`
 //! package (`primitive`, `formats`) as a tree of Rust modules, one file each.
-//! Run it with `cargo run --example 10-01-hierarchical-package`.
+//! Run it with `cargo run -p ch10-01-hierarchical-package`.
 
 // ANCHOR: root
 mod graphics; // the file graphics.rs, beside this one

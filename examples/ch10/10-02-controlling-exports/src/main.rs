@@ -1,6 +1,6 @@
 //! Recipe 10.2, "Controlling what a module exports": a `stats` module whose files are private,
 //! and whose public face is a list of re-exports, a prelude, a sealed trait and a hidden helper.
-//! Run it with `cargo run --example 10-02-controlling-exports`.
+//! Run it with `cargo run -p ch10-02-controlling-exports`.
 
 mod stats;
 

@@ -1,6 +1,6 @@
 //! Recipe 10.3, "Importing submodules by relative names": `self`, `super`, `crate` and `::` in
 //! paths, `use` groups, and a module named like a crate the package depends on.
-//! Run it with `cargo run --example 10-03-relative-imports`.
+//! Run it with `cargo run -p ch10-03-relative-imports`.
 
 // ANCHOR: root
 mod app;

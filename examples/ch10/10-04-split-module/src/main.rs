@@ -1,7 +1,7 @@
 //! Recipe 10.4, "Splitting a module into multiple files": the module `shapes` as one file
 //! (`before/`) and split into a folder of files behind re-exports (`after/`), compiled side by
 //! side, with a check that both offer the same public API.
-//! Run it with `cargo run --example 10-04-split-module`.
+//! Run it with `cargo run -p ch10-04-split-module`.
 
 mod api;
 

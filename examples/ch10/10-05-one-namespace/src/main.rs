@@ -1,7 +1,7 @@
 //! Recipe 10.5, "One namespace from separate directories and crates": a download store that
 //! uses the facade crate `shop` (`shop/` beside this package) with its `billing` part and without
 //! `shipping`, as the companion crate's Cargo.toml asks.
-//! Run it with `cargo run --example 10-05-one-namespace`.
+//! Run it with `cargo run -p ch10-05-one-namespace`.
 
 // ANCHOR: uses
 // One dependency, one namespace: the core at the top, each part as a module.

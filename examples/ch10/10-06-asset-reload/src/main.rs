@@ -1,7 +1,7 @@
 //! Recipe 10.6, "Reloading modules": reloading a data file (a game level) by polling its
 //! modification time and by change events, with the pitfalls of each.
-//! Run it with `cargo run --example 10-06-asset-reload`, or watch your own file with
-//! `cargo run --example 10-06-asset-reload -- --watch level.txt` (add `--poll` to poll).
+//! Run it with `cargo run -p ch10-06-asset-reload`, or watch your own file with
+//! `cargo run -p ch10-06-asset-reload -- --watch level.txt` (add `--poll` to poll).
 
 mod asset;
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Recipe 10.6, "Reloading modules": a configuration file reloaded while threads read it.
-//! Run the scripted demo with `cargo run --example 10-06-config-reload`, or watch your own file
-//! with `cargo run --example 10-06-config-reload -- --watch app.toml` (Ctrl-C stops it).
+//! Run the scripted demo with `cargo run -p ch10-06-config-reload`, or watch your own file
+//! with `cargo run -p ch10-06-config-reload -- --watch app.toml` (Ctrl-C stops it).
 
 mod config;
 mod reloader;

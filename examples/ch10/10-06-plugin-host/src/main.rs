@@ -1,6 +1,6 @@
 //! Recipe 10.6, "Reloading modules": reloading a plugin built as a dynamic library.
 //!
-//! `cargo run --example 10-06-plugin-host` builds greeter plugins with `rustc`, swaps them in a
+//! `cargo run -p ch10-06-plugin-host` builds greeter plugins with `rustc`, swaps them in a
 //! running host and shows what is refused. `-- --watch` reloads the plugin in `plugin/` each time
 //! `cargo build -p greeter-plugin` rebuilds it. Linux and other Unixes.
 

@@ -28,7 +28,7 @@ mod tests {
 
     /// The page shows clippy's warnings about this file from const_trap.clippy.txt; this
     /// checks they are still what clippy says. After review, accept a new text with
-    /// `UPDATE_OUTPUT=1 cargo test --example 10-06-reloading-modules`.
+    /// `UPDATE_OUTPUT=1 cargo test -p ch10-06-reloading-modules`.
     #[test]
     fn clippy_warns_as_the_page_shows() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));

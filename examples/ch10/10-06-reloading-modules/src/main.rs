@@ -1,5 +1,5 @@
 //! Recipe 10.6, "Reloading modules": what Rust has instead of `importlib.reload()`.
-//! Run it with `cargo run --example 10-06-reloading-modules`.
+//! Run it with `cargo run -p ch10-06-reloading-modules`.
 
 mod cleanup;
 mod config;

@@ -1,7 +1,9 @@
 //! Recipe 10.9, "Adding directories to the module search path": Rust has no search path.
 //! A module from another folder with `#[path]`, a file pasted with `include!`, code that a
 //! build script generated, and a crate in another folder as a path dependency.
-//! Run it with `cargo run --example 10-09-search-path`.
+//! Run it with `cargo run -p ch10-09-search-path`.
+
+use std::path::{Path, PathBuf};
 
 // ANCHOR: path
 // Without the attribute, `mod geometry;` would look for `geometry.rs` beside this file.
@@ -24,7 +26,11 @@ fn main() {
     println!("== #[path]: a module from another folder");
     println!("geometry::area(3.0, 4.0) = {}", geometry::area(3.0, 4.0));
     println!("module path: {}", geometry::MODULE);
-    println!("read from:   {}", geometry::FILE);
+    // `file!()` is relative to the folder cargo runs rustc in: the workspace's root, or the
+    // package's own when it is built alone. Its last two parts read the same in both.
+    let parts: Vec<_> = Path::new(geometry::FILE).components().collect();
+    let last_two: PathBuf = parts[parts.len().saturating_sub(2)..].iter().collect();
+    println!("read from:   …/{}", last_two.display());
 
     println!("\n== include!: a file pasted in place");
     for (name, rgb) in PALETTE {

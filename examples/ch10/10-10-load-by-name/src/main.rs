@@ -1,7 +1,7 @@
 //! Recipe 10.10, "Loading code by a name given in a string": Rust has no run-time import, so
 //! the program keeps a registry of the code it was compiled with, and looks names up in it.
-//! Run it with `cargo run --example 10-10-load-by-name`, or give names:
-//! `cargo run --example 10-10-load-by-name -- upper twice`.
+//! Run it with `cargo run -p ch10-10-load-by-name`, or give names:
+//! `cargo run -p ch10-10-load-by-name -- upper twice`.
 
 mod commands;
 

@@ -1,5 +1,5 @@
 //! Recipe 10.11, "Distributing packages": the packaged crate as its users see it, through its
-//! public API only. Run it with `cargo run --example 10-11-distributing-packages`.
+//! public API only. Run it with `cargo run -p ch10-11-distributing-packages`.
 
 // ANCHOR: use
 // A user's Cargo.toml names the package `ch10-publishable`; in code, `-` becomes `_`.

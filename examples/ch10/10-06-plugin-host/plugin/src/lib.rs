@@ -1,6 +1,6 @@
 //! Recipe 10.6: the greeter plugin, built as a `cdylib`.
 //!
-//! Try it: run the host with `cargo run --example 10-06-plugin-host -- --watch`, change the
+//! Try it: run the host with `cargo run -p ch10-06-plugin-host -- --watch`, change the
 //! greeting below, run `cargo build -p greeter-plugin`, and watch the host pick it up.
 //! Only safe Rust here: `export_greeter!` writes the `extern "C"` side and catches panics.
 
