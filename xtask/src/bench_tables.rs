@@ -1,4 +1,5 @@
-//! `cargo xtask bench-tables`: runs the benchmarks of `benches/` and writes the Markdown tables
+//! `cargo xtask bench-tables`: runs the recipes' benchmarks (each in its package's `benches/`)
+//! and writes the Markdown tables
 //! the book includes (`src/ch10/bench/*.md`), each stamped with the machine, the toolchain, the
 //! date and the load, and with a hash that `tests/bench_tables.rs` checks.
 //!
@@ -37,8 +38,10 @@ pub fn run() -> Result<(), String> {
         .unwrap_or_else(|| root().join("target"));
     let criterion_home = target.join("bench-tables").join("criterion");
     let _ = fs::remove_dir_all(&criterion_home); // never report a stale result
-    cargo_bench("10-06-state", &criterion_home)?;
-    let results = cargo_bench("10-06-reload", &criterion_home)?;
+    let mut results = String::new();
+    for (package, bench) in BENCHES {
+        results += &cargo_bench(package, bench, &criterion_home)?;
+    }
     let load_after = load_average();
 
     let measured = Measured {
@@ -68,12 +71,20 @@ pub fn run() -> Result<(), String> {
     Ok(())
 }
 
-/// `cargo bench --bench NAME`; returns what the benchmark printed on standard output.
-fn cargo_bench(name: &str, criterion_home: &Path) -> Result<String, String> {
-    eprintln!("xtask: cargo bench --bench {name} …");
+/// The benchmarks behind the tables: (package, bench target).
+const BENCHES: [(&str, &str); 4] = [
+    ("ch10-06-reloading-modules", "counters"),
+    ("ch10-06-config-reload", "config_read"),
+    ("ch10-06-config-reload", "reload_latency"),
+    ("ch10-06-plugin-host", "plugin_swap"),
+];
+
+/// `cargo bench -p PACKAGE --bench NAME`; returns what the benchmark printed on standard output.
+fn cargo_bench(package: &str, name: &str, criterion_home: &Path) -> Result<String, String> {
+    eprintln!("xtask: cargo bench -p {package} --bench {name} …");
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
-        .args(["bench", "--package", "cookbook", "--bench", name])
+        .args(["bench", "--package", package, "--bench", name])
         .env("CRITERION_HOME", criterion_home)
         .current_dir(root())
         .stderr(Stdio::inherit())
@@ -83,7 +94,7 @@ fn cargo_bench(name: &str, criterion_home: &Path) -> Result<String, String> {
     print!("{stdout}");
     if !output.status.success() {
         return Err(format!(
-            "cargo bench --bench {name} failed ({})",
+            "cargo bench -p {package} --bench {name} failed ({})",
             output.status
         ));
     }

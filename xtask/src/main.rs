@@ -5,7 +5,7 @@
 //! - `mdbook [ARGS…]`: run the pinned mdBook with any arguments (installs it first)
 //! - `time-tests`: in a fresh copy of the repository, time a clean `cargo test`, a warm
 //!   `cargo test` after a one-sentence edit of a chapter, and `mdbook test`, and print them
-//! - `bench-tables`: run the benchmarks of `benches/` and write the tables the book includes
+//! - `bench-tables`: run the recipes' benchmarks and write the tables the book includes
 //!   (`src/ch10/bench/*.md`), stamped with the machine and a hash (see `bench_tables.rs`)
 //!
 //! The mdBook version is pinned once, in the root `Cargo.toml` under

@@ -2,8 +2,6 @@
 //! Run the scripted demo with `cargo run -p ch10-06-config-reload`, or watch your own file
 //! with `cargo run -p ch10-06-config-reload -- --watch app.toml` (Ctrl-C stops it).
 
-mod config;
-mod reloader;
 #[cfg(test)]
 mod tests;
 
@@ -16,6 +14,7 @@ use std::sync::mpsc::Receiver;
 use std::thread;
 use std::time::Duration;
 
+use ch10_06_config_reload::{config, reloader};
 use config::Config;
 use reloader::{ConfigHandle, ReloadEvent, Reloader};
 

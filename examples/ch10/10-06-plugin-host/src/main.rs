@@ -4,10 +4,6 @@
 //! running host and shows what is refused. `-- --watch` reloads the plugin in `plugin/` each time
 //! `cargo build -p greeter-plugin` rebuilds it. Linux and other Unixes.
 
-mod compile;
-mod plugin;
-mod watch;
-
 use std::error::Error;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -17,9 +13,9 @@ use std::time::Duration;
 
 use greeter_plugin_abi::HostState;
 
-use crate::compile::{PluginCompiler, fixture, library_file_name};
-use crate::plugin::{CallError, LoadError, Plugin, PluginDir};
-use crate::watch::LibraryWatcher;
+use ch10_06_plugin_host::compile::{PluginCompiler, fixture, library_file_name};
+use ch10_06_plugin_host::plugin::{CallError, LoadError, Plugin, PluginDir};
+use ch10_06_plugin_host::watch::LibraryWatcher;
 
 // ANCHOR: host
 /// Owns the state and the active plugin. Reloading takes `&mut self`, so no call into the

@@ -202,7 +202,6 @@ impl PluginDir {
             greet,
             description,
             _library: library,
-            #[cfg(test)]
             copy,
         })
     }
@@ -346,8 +345,7 @@ pub struct Plugin {
     description: String,
     // Kept for its `Drop`, which closes the library.
     _library: Library,
-    /// Where the (deleted) private copy was, for the tests.
-    #[cfg(test)]
+    /// Where the (deleted) private copy was.
     copy: PathBuf,
 }
 
@@ -372,7 +370,8 @@ impl Plugin {
     }
     // ANCHOR_END: plugin
 
-    #[cfg(test)]
+    /// Where the private copy this plugin was loaded from was (it is deleted once open): the
+    /// tests check that a reload makes a new one and that no copy is left behind.
     pub fn copy_path(&self) -> &Path {
         &self.copy
     }
@@ -383,9 +382,7 @@ const MAX_ANSWER: usize = 64 * 1024;
 
 /// Lends the plugin a buffer (a second one of the size it asks for, if too small) and copies
 /// the answer into a host `String`.
-pub(crate) fn call_with_buffer(
-    mut call: impl FnMut(*mut OutBuf) -> Status,
-) -> Result<String, CallError> {
+pub fn call_with_buffer(mut call: impl FnMut(*mut OutBuf) -> Status) -> Result<String, CallError> {
     let mut capacity = 256;
     for _attempt in 0..2 {
         let mut buffer = vec![0u8; capacity];

@@ -10,8 +10,8 @@ use libloading::Library;
 use tempfile::TempDir;
 
 use super::*;
-use crate::compile::{PluginSource, repo_file};
-use crate::plugin::call_with_buffer;
+use ch10_06_plugin_host::compile::{PluginSource, repo_file};
+use ch10_06_plugin_host::plugin::call_with_buffer;
 
 struct Built {
     compiler: PluginCompiler,

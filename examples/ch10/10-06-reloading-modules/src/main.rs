@@ -4,11 +4,8 @@
 mod cleanup;
 mod config;
 mod constants;
-mod counter;
-mod instance;
 #[cfg(test)]
 mod isolation;
-mod thread_safety;
 mod versions;
 
 // The trap the recipe shows, kept on purpose: silence the warnings rustc and clippy give
@@ -22,6 +19,7 @@ mod const_trap;
 
 use std::error::Error;
 
+use ch10_06_reloading_modules::{counter, instance, thread_safety};
 use config::Config;
 use instance::Counter;
 

@@ -1,0 +1,7 @@
+//! Recipe 10.6: loading and reloading a plugin built as a dynamic library. The library is the
+//! loader (`plugin`), the file watcher (`watch`) and the plugin builder its demo and tests use
+//! (`compile`); `src/main.rs` is the host program, and `benches/` measure a swap.
+
+pub mod compile;
+pub mod plugin;
+pub mod watch;
