@@ -1,10 +1,9 @@
 //! The benchmark tables in `src/*/bench/` are written by `cargo xtask bench-tables`, never by
 //! hand: each starts with a stamp holding a hash of the rest, written by the generator and
-//! recomputed here (the same code, `xtask/src/table_stamp.rs`). Every table must be shown by a
+//! recomputed here (the same code, `book_support::stamp`). Every table must be shown by a
 //! page, too.
 
-#[path = "../xtask/src/table_stamp.rs"]
-mod table_stamp;
+use book_support::stamp as table_stamp;
 
 use std::fs;
 use std::path::{Path, PathBuf};

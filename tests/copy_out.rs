@@ -7,13 +7,11 @@
 //! registry cache that the workspace's own build filled, with one target directory shared by all
 //! the copies so that each dependency is compiled once.
 
-mod support;
-
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use support::{Recipe, recipes};
+use book_support::workspace::{Package, recipes};
 
 /// Copies `from` into `to`, leaving out build output.
 fn copy_dir(from: &Path, to: &Path) {
@@ -42,10 +40,10 @@ fn cargo(dir: &Path, target_dir: &Path, args: &[&str]) -> Output {
         .expect("run cargo")
 }
 
-fn problem(recipe: &Recipe, what: &str, out: &Output) -> String {
+fn problem(recipe: &Package, what: &str, out: &Output) -> String {
     format!(
         "{} (copied out of {}): `{what}` failed ({})\n{}{}",
-        recipe.package,
+        recipe.name,
         recipe.dir,
         out.status,
         String::from_utf8_lossy(&out.stdout),
@@ -89,7 +87,7 @@ fn every_recipe_folder_builds_tests_and_runs_when_copied_out() {
                 problems.push(format!(
                     "{}: copied out, `cargo run` prints something else than {}/output.txt\n\
                      --- shown\n{shown}--- printed\n{printed}",
-                    recipe.package, recipe.dir
+                    recipe.name, recipe.dir
                 ));
             }
         }

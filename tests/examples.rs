@@ -1,16 +1,16 @@
 //! Runs every recipe's program as a reader would (`cargo run -p PACKAGE`), and checks what it
 //! prints against `output.txt` beside its `Cargo.toml`, the file the chapter shows. It builds
 //! the programs first (`cargo build --bins`). To accept a new output after review:
-//! `UPDATE_OUTPUT=1 cargo test --test examples`.
+//! `cargo xtask bless`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-mod support;
-
-use support::{Recipe, recipes, root};
+use book_support::root;
+use book_support::snapshot;
+use book_support::workspace::{Package, recipes};
 
 const TIME_LIMIT: Duration = Duration::from_secs(120);
 
@@ -53,9 +53,9 @@ fn every_program_runs_and_prints_what_its_chapter_shows() {
 }
 
 /// Runs one program; returns what is wrong with it, if anything.
-fn check_program(recipe: &Recipe) -> Option<String> {
+fn check_program(recipe: &Package) -> Option<String> {
     let shown_in = chapters_showing(&recipe.path());
-    let name = format!("{} (shown in {})", recipe.package, shown_in.join(", "));
+    let name = format!("{} (shown in {})", recipe.name, shown_in.join(", "));
     let Some(bin) = &recipe.bin else {
         return Some(format!(
             "{name}: has an output.txt but no binary for `cargo run` (set `default-run`)"
@@ -113,29 +113,19 @@ fn check_program(recipe: &Recipe) -> Option<String> {
         }
         Some(_) => {}
     }
-    let expected_path = recipe.path().join("output.txt");
-    if std::env::var_os("UPDATE_OUTPUT").is_some() {
-        fs::write(&expected_path, &stdout).expect("write output.txt");
-        return None;
-    }
-    match fs::read_to_string(&expected_path) {
-        Ok(expected) if expected == stdout => None,
-        Ok(expected) => Some(format!(
-            "{name}: prints something else than {} (the chapter shows that file)\n--- expected\n{expected}--- actual\n{stdout}",
-            expected_path.display()
-        )),
-        Err(_) => Some(format!(
-            "{name}: no {} to compare with; review the output and run UPDATE_OUTPUT=1 cargo test --test examples",
-            expected_path.display()
-        )),
-    }
+    // The page shows output.txt: the program must print exactly that.
+    snapshot::check(&recipe.path().join("output.txt"), &stdout)
+        .err()
+        .map(|difference| {
+            format!("{name}: prints something else than its page shows\n{difference}")
+        })
 }
 
 /// The chapters that show files of the example in `dir`, to name them in failures.
 fn chapters_showing(dir: &Path) -> Vec<String> {
     let root = root();
     let relative = dir
-        .strip_prefix(root)
+        .strip_prefix(&root)
         .unwrap_or(dir)
         .to_string_lossy()
         .replace('\\', "/");
@@ -150,7 +140,7 @@ fn chapters_showing(dir: &Path) -> Vec<String> {
                 .is_ok_and(|text| text.contains(&format!("{relative}/")))
             {
                 found.push(
-                    path.strip_prefix(root)
+                    path.strip_prefix(&root)
                         .unwrap_or(&path)
                         .display()
                         .to_string(),

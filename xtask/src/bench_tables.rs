@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::root;
-use crate::table_stamp::{stamp, verify};
+use book_support::stamp::{stamp, verify};
 
 /// Where the tables go, relative to the repository.
 const TABLES: &str = "src/ch10/bench";

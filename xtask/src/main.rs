@@ -5,6 +5,8 @@
 //! - `mdbook [ARGS…]`: run the pinned mdBook with any arguments (installs it first)
 //! - `time-tests`: in a fresh copy of the repository, time a clean `cargo test`, a warm
 //!   `cargo test` after a one-sentence edit of a chapter, and `mdbook test`, and print them
+//! - `bless`: rewrite every file a test compares with what the code produces (outputs, trees,
+//!   compiler messages, …), then review them with `git diff`
 //! - `bench-tables`: run the recipes' benchmarks and write the tables the book includes
 //!   (`src/ch10/bench/*.md`), stamped with the machine and a hash (see `bench_tables.rs`)
 //!
@@ -17,7 +19,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 mod bench_tables;
-mod table_stamp;
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -27,8 +28,9 @@ fn main() -> ExitCode {
         Some("mdbook") => mdbook(&args[1..]),
         Some("time-tests") => time_tests(),
         Some("bench-tables") => bench_tables::run(),
+        Some("bless") => bless(),
         _ => Err(
-            "usage: cargo xtask serve [ARGS…] | build | mdbook [ARGS…] | time-tests | bench-tables"
+            "usage: cargo xtask serve [ARGS…] | build | mdbook [ARGS…] | time-tests | bench-tables | bless"
                 .into(),
         ),
     };
@@ -132,6 +134,29 @@ fn serve(args: &[String]) -> Result<(), String> {
 }
 
 /// Renders the book; any line mdBook logs at WARN or ERROR level fails the build.
+/// Runs `cargo test` with every snapshot switch on, so each file a test compares with what the
+/// code produces (outputs, folder drawings, compiler and clippy messages, console sessions,
+/// package lists) is rewritten instead: snapbox's `SNAPSHOTS=overwrite` and trybuild's
+/// `TRYBUILD=overwrite`. Review the result with `git diff`.
+fn bless() -> Result<(), String> {
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["test", "--workspace", "--no-fail-fast"])
+        .env("SNAPSHOTS", "overwrite")
+        .env("TRYBUILD", "overwrite")
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run cargo test: {e}"))?;
+    if !status.success() {
+        return Err(format!(
+            "cargo test failed ({status}) with the snapshots rewritten: a failure above is not a \
+             snapshot; review `git diff`"
+        ));
+    }
+    eprintln!("xtask: snapshots rewritten where they differed; review them with `git diff`");
+    Ok(())
+}
+
 fn build() -> Result<(), String> {
     let output = Command::new(mdbook_binary()?)
         .arg("build")

@@ -7,6 +7,8 @@ use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use book_support::workspace::{owner, packages};
+
 struct Block {
     chapter: &'static str,
     line: usize,
@@ -23,66 +25,6 @@ include!(concat!(env!("OUT_DIR"), "/blocks.rs"));
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A package of the workspace, as `cargo metadata` describes it.
-struct Package {
-    /// Its folder, relative to the repository: `examples/ch10/10-05-one-namespace/shop`.
-    dir: String,
-    /// `cargo test` at the root builds and tests it (a default member of the workspace).
-    tested: bool,
-}
-
-fn metadata() -> cargo_metadata::Metadata {
-    cargo_metadata::MetadataCommand::new()
-        .manifest_path(root().join("Cargo.toml"))
-        .no_deps()
-        .exec()
-        .expect("cargo metadata")
-}
-
-/// Every package of the workspace, and the path dependencies outside it (`tiny` 1 and 2,
-/// excluded because two members cannot share a name), which `cargo test` builds as
-/// dependencies of a member.
-fn packages() -> Vec<Package> {
-    let metadata = metadata();
-    let root = root().canonicalize().expect("root");
-    let relative = |manifest: &cargo_metadata::camino::Utf8Path| {
-        let dir = manifest.parent().expect("manifest dir").as_std_path();
-        let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
-        let rel = dir.strip_prefix(&root).expect("under the repository");
-        rel.to_string_lossy().replace('\\', "/")
-    };
-    let mut found = Vec::new();
-    for package in metadata.workspace_packages() {
-        let tested = metadata.workspace_default_members.contains(&package.id);
-        found.push(Package {
-            dir: relative(&package.manifest_path),
-            tested,
-        });
-        for dep in &package.dependencies {
-            if let Some(path) = &dep.path
-                && !metadata
-                    .workspace_packages()
-                    .iter()
-                    .any(|p| p.manifest_path.parent() == Some(path.as_path()))
-            {
-                found.push(Package {
-                    dir: relative(&path.join("Cargo.toml")),
-                    tested,
-                });
-            }
-        }
-    }
-    found
-}
-
-/// The package whose folder holds `file` (the innermost one).
-fn owner<'a>(packages: &'a [Package], file: &str) -> Option<&'a Package> {
-    packages
-        .iter()
-        .filter(|p| Path::new(file).starts_with(&p.dir) && !p.dir.is_empty())
-        .max_by_key(|p| p.dir.len())
 }
 
 #[test]
@@ -239,10 +181,13 @@ fn known_crates() -> BTreeSet<String> {
         .filter_map(|p| p.get("name").and_then(|n| n.as_str()))
         .map(|n| n.replace('-', "_"))
         .collect();
-    for package in metadata().workspace_packages() {
-        for dep in &package.dependencies {
-            names.extend(dep.rename.as_ref().map(|r| r.replace('-', "_")));
-        }
+    for package in packages() {
+        names.extend(
+            package
+                .renamed_dependencies
+                .iter()
+                .map(|r| r.replace('-', "_")),
+        );
     }
     names
 }

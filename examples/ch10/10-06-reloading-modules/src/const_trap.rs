@@ -28,7 +28,7 @@ mod tests {
 
     /// The page shows clippy's warnings about this file from const_trap.clippy.txt; this
     /// checks they are still what clippy says. After review, accept a new text with
-    /// `UPDATE_OUTPUT=1 cargo test -p ch10-06-reloading-modules`.
+    /// `SNAPSHOTS=overwrite cargo test -p ch10-06-reloading-modules`.
     #[test]
     fn clippy_warns_as_the_page_shows() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -53,15 +53,6 @@ mod tests {
         };
         assert!(run.status.success(), "{run:?}");
         let said = String::from_utf8(run.stderr).expect("utf-8");
-        let shown_path = root.join("const_trap.clippy.txt");
-        if env::var_os("UPDATE_OUTPUT").is_some() {
-            fs::write(&shown_path, &said).expect("write const_trap.clippy.txt");
-            return;
-        }
-        let shown = fs::read_to_string(&shown_path).unwrap_or_default();
-        assert_eq!(
-            said, shown,
-            "clippy now says something else than the page shows"
-        );
+        snapbox::assert_data_eq!(said, snapbox::file!["../const_trap.clippy.txt"].raw());
     }
 }

@@ -55,7 +55,7 @@ fn an_error_returned_from_main_is_printed_with_debug_and_exits_1() {
 // ANCHOR_END: tally_test
 
 /// The console session the 10.7 page shows, from real runs of the binaries: `session.txt`
-/// beside this package's Cargo.toml. `UPDATE_OUTPUT=1` rewrites it after a reviewed change.
+/// beside this package's Cargo.toml, compared by snapbox.
 #[test]
 fn the_session_shown_on_the_page_is_what_the_binaries_print() {
     let mut session = String::new();
@@ -75,13 +75,6 @@ fn the_session_shown_on_the_page_is_what_the_binaries_print() {
         assert!(out.status.success(), "{command}");
         session.push_str(&format!("$ {command}\n{}", text(&out.stdout)));
     }
-    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("session.txt");
-    if std::env::var_os("UPDATE_OUTPUT").is_some() {
-        std::fs::write(&file, &session).expect("write session.txt");
-    }
-    let shown = std::fs::read_to_string(&file).expect("read session.txt");
-    assert_eq!(
-        shown, session,
-        "review, then run UPDATE_OUTPUT=1 cargo test -p ch10-runnable"
-    );
+    // After a reviewed change: `SNAPSHOTS=overwrite cargo test -p ch10-runnable`.
+    snapbox::assert_data_eq!(session, snapbox::file!["../session.txt"].raw());
 }

@@ -1,5 +1,5 @@
 //! Recipe 10.11: the files `cargo package` puts into this crate's package are the ones the
-//! page shows (`package-list.txt`). To accept a change: `UPDATE_OUTPUT=1 cargo test -p
+//! page shows (`package-list.txt`). To accept a change: `SNAPSHOTS=overwrite cargo test -p
 //! ch10-publishable`.
 
 use std::error::Error;
@@ -26,7 +26,7 @@ fn the_package_holds_the_files_the_page_shows() -> Result<(), Box<dyn Error>> {
     let listed = String::from_utf8(output.stdout)?;
 
     let shown_file = crate_dir.join("package-list.txt");
-    if std::env::var_os("UPDATE_OUTPUT").is_some() {
+    if std::env::var_os("SNAPSHOTS").is_some_and(|v| v == "overwrite") {
         fs::write(&shown_file, &listed)?;
     }
     let shown = fs::read_to_string(&shown_file)?;
@@ -36,7 +36,11 @@ fn the_package_holds_the_files_the_page_shows() -> Result<(), Box<dyn Error>> {
             .map(str::to_owned)
             .collect()
     };
-    assert_eq!(files(&listed), files(&shown), "rerun with UPDATE_OUTPUT=1");
+    assert_eq!(
+        files(&listed),
+        files(&shown),
+        "rerun with SNAPSHOTS=overwrite"
+    );
     // What `include` leaves out:
     assert!(!listed.contains("tests/") && !listed.contains("notes/"));
     Ok(())

@@ -1,0 +1,19 @@
+//! What the book's checks (`tests/`, `tools/booktest`) and `cargo xtask` share:
+//!
+//! - [`workspace`]: the workspace's packages and the recipes among them, read with
+//!   `cargo metadata`;
+//! - [`snapshot`]: files a test compares with what the code produces (outputs, drawings,
+//!   messages), rewritten by `cargo xtask bless`;
+//! - [`stamp`]: the hash line on the tables `cargo xtask bench-tables` writes.
+
+pub mod snapshot;
+pub mod stamp;
+pub mod workspace;
+
+use std::path::{Path, PathBuf};
+
+/// The root of the book's repository.
+pub fn root() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    here.canonicalize().unwrap_or(here)
+}
