@@ -12,19 +12,18 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use book_support::workspace::{Package, recipes};
+use walkdir::WalkDir;
 
-/// Copies `from` into `to`, leaving out build output.
+/// Copies `from` into `to` as `cp -r` would, leaving out build output.
 fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("create copy");
-    for entry in fs::read_dir(from).expect("read recipe folder").flatten() {
-        let path = entry.path();
-        let target = to.join(entry.file_name());
-        if path.is_dir() {
-            if entry.file_name() != "target" {
-                copy_dir(&path, &target);
-            }
+    let walk = WalkDir::new(from).into_iter();
+    for entry in walk.filter_entry(|e| e.file_name() != "target") {
+        let entry = entry.expect("read recipe folder");
+        let target = to.join(entry.path().strip_prefix(from).expect("inside the folder"));
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target).expect("create folder");
         } else {
-            fs::copy(&path, &target).expect("copy file");
+            fs::copy(entry.path(), &target).expect("copy file");
         }
     }
 }

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use book_support::root;
 use book_support::snapshot;
 use book_support::workspace::{Package, recipes};
+use walkdir::WalkDir;
 
 const TIME_LIMIT: Duration = Duration::from_secs(120);
 
@@ -129,25 +130,20 @@ fn chapters_showing(dir: &Path) -> Vec<String> {
         .unwrap_or(dir)
         .to_string_lossy()
         .replace('\\', "/");
-    let mut found = Vec::new();
-    let mut stack = vec![root.join("src")];
-    while let Some(current) = stack.pop() {
-        for entry in fs::read_dir(&current).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if fs::read_to_string(&path)
-                .is_ok_and(|text| text.contains(&format!("{relative}/")))
-            {
-                found.push(
-                    path.strip_prefix(&root)
-                        .unwrap_or(&path)
-                        .display()
-                        .to_string(),
-                );
-            }
-        }
-    }
+    let mut found: Vec<String> = WalkDir::new(root.join("src"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            fs::read_to_string(e.path()).is_ok_and(|text| text.contains(&format!("{relative}/")))
+        })
+        .map(|e| {
+            let path = e.path();
+            path.strip_prefix(&root)
+                .unwrap_or(path)
+                .display()
+                .to_string()
+        })
+        .collect();
     found.sort();
     found
 }

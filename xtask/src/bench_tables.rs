@@ -12,7 +12,6 @@ use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::root;
 use book_support::stamp::{stamp, verify};
@@ -139,9 +138,11 @@ impl Measured<'_> {
             .join(group)
             .join(name)
             .join("new/estimates.json");
-        let json = fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let text = fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
         // The slope (criterion's `time:`); `null` when criterion sampled flat, then the mean.
-        ["\"slope\":{", "\"mean\":{"]
+        ["slope", "mean"]
             .iter()
             .find_map(|key| point_estimate(&json, key))
             .ok_or_else(|| format!("{}: no point estimate", file.display()))
@@ -334,12 +335,9 @@ impl Measured<'_> {
 }
 
 /// The `point_estimate` of the JSON object that starts at `key`, if it is not `null`.
-fn point_estimate(json: &str, key: &str) -> Option<f64> {
-    let object = &json[json.find(key)? + key.len()..];
-    let field = "\"point_estimate\":";
-    let value = &object[object.find(field)? + field.len()..];
-    let end = value.find([',', '}'])?;
-    value[..end].trim().parse().ok()
+/// `estimates.json` as criterion writes it: each estimate is `null` or has a `point_estimate`.
+fn point_estimate(json: &serde_json::Value, key: &str) -> Option<f64> {
+    json.get(key)?.get("point_estimate")?.as_f64()
 }
 
 fn ns(value: f64) -> String {
@@ -413,20 +411,31 @@ pub fn machine() -> String {
     format!("{cpu}, {cores} cores, {rustc}, {}", today())
 }
 
-/// Today's date (UTC) as YYYY-MM-DD, from the days since 1970 (Howard Hinnant's algorithm).
+/// Today's date (UTC) as YYYY-MM-DD.
 fn today() -> String {
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let days = (seconds / 86_400) as i64 + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    jiff::Timestamp::now().strftime("%Y-%m-%d").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::point_estimate;
+
+    /// The shape of criterion 0.8's `new/estimates.json`, shortened.
+    const ESTIMATES: &str = r#"{"mean":{"confidence_interval":{"confidence_level":0.95,
+        "lower_bound":4.1,"upper_bound":4.5},"point_estimate":4.3,"standard_error":0.1},
+        "median":{"point_estimate":4.2},"slope":null}"#;
+
+    #[test]
+    fn reads_the_point_estimate_and_skips_a_null_slope() {
+        let json: serde_json::Value = serde_json::from_str(ESTIMATES).expect("valid JSON");
+        assert_eq!(point_estimate(&json, "slope"), None);
+        assert_eq!(point_estimate(&json, "mean"), Some(4.3));
+    }
+
+    #[test]
+    fn today_is_a_date() {
+        let today = super::today();
+        assert_eq!(today.len(), 10, "{today}");
+        assert!(today.parse::<jiff::civil::Date>().is_ok(), "{today}");
+    }
 }

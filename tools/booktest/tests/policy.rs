@@ -8,6 +8,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use book_support::workspace::{owner, packages};
+use walkdir::WalkDir;
 
 struct Block {
     chapter: &'static str,
@@ -94,29 +95,25 @@ fn every_rust_block_is_accounted_for() {
 fn every_rust_file_under_examples_belongs_to_a_package_cargo_test_tests() {
     let packages = packages();
     let mut problems = Vec::new();
-    let mut stack = vec![root().join("examples")];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).expect("read examples dir").flatten() {
-            let path = entry.path();
-            let relative = path
-                .strip_prefix(root())
-                .expect("under root")
-                .to_string_lossy()
-                .replace('\\', "/");
-            if path.is_dir() {
-                if entry.file_name() != "target" {
-                    stack.push(path);
-                }
-            } else if relative.ends_with(".rs") {
-                match owner(&packages, &relative) {
-                    None => problems.push(format!("{relative} is in no package of the workspace")),
-                    Some(p) if !p.tested => problems.push(format!(
-                        "{relative}: its package {} is not a default member of the workspace",
-                        p.dir
-                    )),
-                    Some(_) => {}
-                }
-            }
+    let walk = WalkDir::new(root().join("examples")).into_iter();
+    for entry in walk.filter_entry(|e| e.file_name() != "target") {
+        let entry = entry.expect("read examples/");
+        let relative = entry
+            .path()
+            .strip_prefix(root())
+            .expect("under root")
+            .to_string_lossy()
+            .replace('\\', "/");
+        if !relative.ends_with(".rs") {
+            continue;
+        }
+        match owner(&packages, &relative) {
+            None => problems.push(format!("{relative} is in no package of the workspace")),
+            Some(p) if !p.tested => problems.push(format!(
+                "{relative}: its package {} is not a default member of the workspace",
+                p.dir
+            )),
+            Some(_) => {}
         }
     }
     assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
