@@ -412,56 +412,34 @@ pub fn call_with_buffer(mut call: impl FnMut(*mut OutBuf) -> Status) -> Result<S
 
 /// How long an ELF file must be for its segments and section table to be inside it, or `None`
 /// if it is not ELF (then the loader decides). A truncated library maps without error, then
-/// crashes the process (SIGBUS) when the missing pages are touched.
+/// crashes the process (SIGBUS) when the missing pages are touched. An ELF file whose headers
+/// do not parse (its section table is cut off, say) needs more than it has.
 fn elf_bytes_needed(bytes: &[u8]) -> Option<u64> {
+    use object::read::elf::{ElfFile32, ElfFile64, FileHeader};
+    use object::{Endianness, Object, ObjectSegment, ReadRef};
+
+    /// The end of the furthest loaded segment and of the section header table.
+    fn needed<'data, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
+        file: &object::read::elf::ElfFile<'data, Elf, R>,
+    ) -> u64 {
+        let header = file.elf_header();
+        let endian = file.endian();
+        let table_size = u64::from(header.e_shentsize(endian)) * u64::from(header.e_shnum(endian));
+        let section_table = header.e_shoff(endian).into().saturating_add(table_size);
+        file.segments()
+            .map(|segment| {
+                let (offset, size) = segment.file_range();
+                offset.saturating_add(size)
+            })
+            .fold(section_table, u64::max)
+    }
+
     if !bytes.starts_with(b"\x7fELF") {
         return None;
     }
-    let is_64_bit = bytes.get(4) == Some(&2);
-    let little_endian = bytes.get(5) == Some(&1);
-    // Past the end of `bytes` reads as "needs more than we have".
-    let read = |offset: u64, size: usize| -> u64 {
-        let field = usize::try_from(offset)
-            .ok()
-            .and_then(|start| bytes.get(start..start.checked_add(size)?));
-        let Some(field) = field else {
-            return u64::MAX;
-        };
-        let byte = |i: usize| u64::from(field[if little_endian { i } else { size - 1 - i }]);
-        (0..size).fold(0, |value, i| value | byte(i) << (8 * i))
+    let parsed = match bytes.get(4) {
+        Some(2) => ElfFile64::<Endianness>::parse(bytes).map(|file| needed(&file)),
+        _ => ElfFile32::<Endianness>::parse(bytes).map(|file| needed(&file)),
     };
-    let word = if is_64_bit { 8 } else { 4 };
-    let (ph_offset, sh_offset, sizes) = if is_64_bit {
-        (32, 40, 54)
-    } else {
-        (28, 32, 42)
-    };
-    let (ph_size, ph_count) = (read(sizes, 2), read(sizes + 2, 2));
-    let (sh_size, sh_count) = (read(sizes + 4, 2), read(sizes + 6, 2));
-    let table_end = |offset: u64, size: u64, count: u64| {
-        read(offset, word).saturating_add(size.saturating_mul(count))
-    };
-    let mut needed = (sizes + 8)
-        .max(table_end(ph_offset, ph_size, ph_count))
-        .max(table_end(sh_offset, sh_size, sh_count));
-    let headers = read(ph_offset, word);
-    for i in 0..ph_count.min(4096) {
-        let header = headers.saturating_add(i.saturating_mul(ph_size));
-        const PT_LOAD: u64 = 1;
-        if read(header, 4) == PT_LOAD {
-            let (file_offset, file_size) = if is_64_bit {
-                (
-                    read(header.saturating_add(8), 8),
-                    read(header.saturating_add(32), 8),
-                )
-            } else {
-                (
-                    read(header.saturating_add(4), 4),
-                    read(header.saturating_add(16), 4),
-                )
-            };
-            needed = needed.max(file_offset.saturating_add(file_size));
-        }
-    }
-    Some(needed)
+    Some(parsed.unwrap_or(u64::MAX))
 }
