@@ -3,8 +3,10 @@
 //! - `serve [ARGS…]`: serve the book at http://localhost:3000 (installs the pinned mdBook first)
 //! - `build`: render the book into `target/book`, failing on any mdBook warning or error
 //! - `mdbook [ARGS…]`: run the pinned mdBook with any arguments (installs it first)
-//! - `time-tests`: in a fresh copy of the repository, time a clean `cargo test`, a warm
-//!   `cargo test` after a one-sentence edit of a chapter, and `mdbook test`, and print them
+//! - `time-tests [--baseline REV]`: in a fresh copy of the repository, time the compile floor
+//!   (a clean `cargo test --no-run`), a clean `cargo test`, a warm `cargo test` after a
+//!   one-sentence edit of a chapter and after a one-line edit of a program, and `mdbook test`
+//!   (and a clean `cargo test` of REV), and print them
 //! - `bless`: rewrite every file a test compares with what the code produces (outputs, trees,
 //!   compiler messages, …), then review them with `git diff`
 //! - `bench-tables`: run the recipes' benchmarks and write the tables the book includes
@@ -26,7 +28,7 @@ fn main() -> ExitCode {
         Some("serve") => serve(&args[1..]),
         Some("build") => build(),
         Some("mdbook") => mdbook(&args[1..]),
-        Some("time-tests") => time_tests(),
+        Some("time-tests") => time_tests(&args[1..]),
         Some("bench-tables") => bench_tables::run(),
         Some("bless") => bless(),
         _ => Err(
@@ -192,10 +194,32 @@ fn build() -> Result<(), String> {
 /// Times the verification loop on a fresh copy of the committed files (the working tree is
 /// never touched): a clean `cargo test` with an empty target directory, a warm `cargo test`
 /// after a one-sentence edit of a chapter, and `mdbook test` on the same book.
-fn time_tests() -> Result<(), String> {
-    let mdbook = mdbook_binary()?;
-    let copy = env::temp_dir().join(format!("cookbook-time-tests-{}", std::process::id()));
+/// A copy of the committed files of `rev` (the work tree's, with `None`) in a new folder.
+fn fresh_copy(name: &str, rev: Option<&str>) -> Result<PathBuf, String> {
+    let copy = env::temp_dir().join(format!("cookbook-{name}-{}", std::process::id()));
     let _ = fs::remove_dir_all(&copy);
+    fs::create_dir_all(&copy).map_err(|e| e.to_string())?;
+    if let Some(rev) = rev {
+        // `git archive REV | tar -x`: that commit's files, as a clone would have them.
+        let archive = Command::new("git")
+            .args(["archive", "--format=tar", rev])
+            .current_dir(root())
+            .output()
+            .map_err(|e| format!("cannot run git archive: {e}"))?;
+        if !archive.status.success() {
+            return Err(format!("git archive {rev} failed"));
+        }
+        let mut tar = Command::new("tar")
+            .args(["-x", "-C"])
+            .arg(&copy)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run tar: {e}"))?;
+        std::io::Write::write_all(&mut tar.stdin.take().ok_or("tar stdin")?, &archive.stdout)
+            .map_err(|e| e.to_string())?;
+        tar.wait().map_err(|e| e.to_string())?;
+        return Ok(copy);
+    }
     let files = Command::new("git")
         .args(["ls-files", "-z"])
         .current_dir(root())
@@ -209,67 +233,133 @@ fn time_tests() -> Result<(), String> {
         fs::create_dir_all(to.parent().unwrap_or(&copy)).map_err(|e| e.to_string())?;
         fs::copy(root().join(file), &to).map_err(|e| format!("copy {file}: {e}"))?;
     }
-    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let timed = |what: &str, program: &Path, args: &[&str]| -> Result<(f64, bool), String> {
-        eprintln!("xtask: timing {what} …");
-        let started = std::time::Instant::now();
-        let output = Command::new(program)
-            .args(args)
-            .current_dir(&copy)
-            .env_remove("CARGO_TARGET_DIR")
-            .output()
-            .map_err(|e| format!("cannot run {what}: {e}"))?;
-        let seconds = started.elapsed().as_secs_f64();
-        if !output.status.success() {
-            let log =
-                String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
-            let lines: Vec<&str> = log.lines().collect();
-            eprintln!("xtask: {what} failed; its last lines:");
-            for line in &lines[lines.len().saturating_sub(40)..] {
-                eprintln!("  {line}");
-            }
+    Ok(copy)
+}
+
+/// Runs `program args` in `dir`; returns the seconds it took and whether it passed.
+fn timed(what: &str, dir: &Path, program: &Path, args: &[&str]) -> Result<(f64, bool), String> {
+    eprintln!("xtask: timing {what} …");
+    let started = std::time::Instant::now();
+    let output = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .map_err(|e| format!("cannot run {what}: {e}"))?;
+    let seconds = started.elapsed().as_secs_f64();
+    if !output.status.success() {
+        let log = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+        let lines: Vec<&str> = log.lines().collect();
+        eprintln!("xtask: {what} failed; its last lines:");
+        for line in &lines[lines.len().saturating_sub(40)..] {
+            eprintln!("  {line}");
         }
-        Ok((seconds, output.status.success()))
+    }
+    Ok((seconds, output.status.success()))
+}
+
+fn append(file: &Path, line: &str) -> Result<(), String> {
+    let text = fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    fs::write(file, format!("{text}{line}\n")).map_err(|e| format!("{}: {e}", file.display()))
+}
+
+/// `cargo xtask time-tests [--baseline REV]`: in a fresh copy of the committed files, times the
+/// compile floor (a clean `cargo test --no-run`), a clean `cargo test`, a warm `cargo test` after
+/// a one-sentence edit of a chapter and after a one-line edit of a recipe's program, and
+/// `mdbook test` on the same book; with `--baseline REV`, also a clean `cargo test` of `REV`.
+fn time_tests(args: &[String]) -> Result<(), String> {
+    let baseline = match args {
+        [] => None,
+        [flag, rev] if flag == "--baseline" => Some(rev.as_str()),
+        _ => return Err("usage: cargo xtask time-tests [--baseline REV]".into()),
     };
+    let mdbook = mdbook_binary()?;
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let cargo = Path::new(&cargo);
-    let clean = timed("a clean `cargo test`", cargo, &["test"])?;
+    let copy = fresh_copy("time-tests", None)?;
+    let floor = timed(
+        "a clean `cargo test --no-run`",
+        &copy,
+        cargo,
+        &["test", "--no-run"],
+    )?;
+    timed("`cargo clean`", &copy, cargo, &["clean"])?;
+    let clean = timed("a clean `cargo test`", &copy, cargo, &["test"])?;
     // One sentence of one chapter changes; everything else stays warm.
-    let chapter = copy.join("src/introduction.md");
-    let text = fs::read_to_string(&chapter).map_err(|e| e.to_string())?;
-    fs::write(
-        &chapter,
-        format!("{text}\nThis sentence was added to time a warm run.\n"),
-    )
-    .map_err(|e| e.to_string())?;
-    let warm = timed("a warm `cargo test` after a prose edit", cargo, &["test"])?;
-    let mdbook_test = timed("`mdbook test`", &mdbook, &["test"])?;
+    append(
+        &copy.join("src/introduction.md"),
+        "\nThis sentence was added to time a warm run.",
+    )?;
+    let prose = timed(
+        "a warm `cargo test` after a prose edit",
+        &copy,
+        cargo,
+        &["test"],
+    )?;
+    // One line of one recipe's program changes.
+    append(
+        &copy.join("examples/ch10/10-04-split-module/src/main.rs"),
+        "// This line was added to time a warm run.",
+    )?;
+    let code = timed(
+        "a warm `cargo test` after a code edit",
+        &copy,
+        cargo,
+        &["test"],
+    )?;
+    let mdbook_test = timed("`mdbook test`", &copy, &mdbook, &["test"])?;
     let _ = fs::remove_dir_all(&copy);
+    let before = match baseline {
+        Some(rev) => {
+            let old = fresh_copy("time-tests-baseline", Some(rev))?;
+            let run = timed(
+                &format!("a clean `cargo test` of {rev}"),
+                &old,
+                cargo,
+                &["test"],
+            )?;
+            let _ = fs::remove_dir_all(&old);
+            Some((rev, run))
+        }
+        None => None,
+    };
 
     let outcome = |ok: bool| if ok { "passed" } else { "FAILED" };
     println!("| run | seconds | result |");
     println!("| --- | ---: | --- |");
-    println!(
-        "| clean `cargo test` | {:.1} | {} |",
-        clean.0,
-        outcome(clean.1)
-    );
-    println!(
-        "| warm `cargo test` after a one-sentence edit | {:.1} | {} |",
-        warm.0,
-        outcome(warm.1)
-    );
-    println!(
-        "| `mdbook test` (same book) | {:.1} | {} |",
-        mdbook_test.0,
-        outcome(mdbook_test.1)
-    );
+    let mut rows = vec![
+        (
+            "clean `cargo test --no-run` (the compile floor)".to_owned(),
+            floor,
+        ),
+        ("clean `cargo test`".to_owned(), clean),
+        (
+            "warm `cargo test` after a one-sentence edit".to_owned(),
+            prose,
+        ),
+        (
+            "warm `cargo test` after a one-line code edit".to_owned(),
+            code,
+        ),
+        ("`mdbook test` (same book)".to_owned(), mdbook_test),
+    ];
+    if let Some((rev, run)) = before {
+        rows.push((format!("clean `cargo test` of {rev}"), run));
+    }
+    for (what, (seconds, ok)) in &rows {
+        println!("| {what} | {seconds:.1} | {} |", outcome(*ok));
+    }
     println!();
     println!(
-        "warm `cargo test` / `mdbook test` = {:.2}; measured on {}",
-        warm.0 / mdbook_test.0,
-        bench_tables::machine()
+        "clean `cargo test` / compile floor = {:.2}; warm after prose / `mdbook test` = {:.2}",
+        clean.0 / floor.0,
+        prose.0 / mdbook_test.0
     );
-    if clean.1 && warm.1 {
+    if let Some((rev, run)) = before {
+        println!("clean `cargo test` / {rev}'s = {:.2}", clean.0 / run.0);
+    }
+    println!("measured on {}", bench_tables::machine());
+    if floor.1 && clean.1 && prose.1 && code.1 {
         Ok(())
     } else {
         Err("cargo test failed in the copy".into())
