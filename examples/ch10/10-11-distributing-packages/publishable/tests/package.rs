@@ -46,3 +46,17 @@ fn the_package_holds_the_files_the_page_shows() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 // ANCHOR_END: test
+
+/// What `cargo publish --dry-run` does before it would upload: make the archive, unpack it into
+/// `target/package/` and build it there. A file the build needs but `include` left out fails.
+#[test]
+fn the_package_builds_from_its_archive_alone() -> Result<(), Box<dyn Error>> {
+    let output = Command::new(env!("CARGO"))
+        .args(["package", "--allow-dirty", "--offline", "--quiet"])
+        .args(["-p", env!("CARGO_PKG_NAME")])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "cargo package: {stderr}");
+    Ok(())
+}

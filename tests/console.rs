@@ -1,0 +1,266 @@
+//! Every command a page shows in a ```console block is one the tests run, as written, or one
+//! the page says it does not run.
+//!
+//! - `cargo run -p PACKAGE …` with arguments, `--bin` or `--example`, `cargo check …` and
+//!   `cargo package --list …` are run here, in the repository, and must succeed; `cargo run -p
+//!   PACKAGE` alone runs the program `tests/examples.rs` runs and compares with its page. A
+//!   command that fails on purpose says so in a comment the reader sees: `# exits 1: …`.
+//! - `cargo test -p PACKAGE …` must name packages that a plain `cargo test` at the root tests
+//!   (it does not run them a second time here).
+//! - The copy-the-folder block of "Run it locally" (`cp -r examples/…`, `cd`, `cargo run`,
+//!   `cargo test`) is what `tests/copy_out.rs` does; here its shape and its folder are checked.
+//! - Any other command needs the words `**Not run:**` and a reason in the paragraph right above
+//!   its block, where the reader sees them.
+//!
+//! A failure names the page and the line of the command.
+
+use std::fs;
+use std::process::Command;
+
+use book_support::root;
+use book_support::workspace::packages;
+use walkdir::WalkDir;
+
+/// The paragraph right above a block says why its commands are not run.
+const NOT_RUN: &str = "**Not run:**";
+
+/// One ```console block: the page, its `$` lines with their line numbers, and the paragraph
+/// right above it.
+struct Block {
+    page: String,
+    commands: Vec<ShownCommand>,
+    above: String,
+}
+
+/// A `$` line: its line number, the command, and the exit code its comment announces
+/// (`# exits 1: …`), 0 by default.
+#[derive(Debug, PartialEq)]
+struct ShownCommand {
+    line: usize,
+    text: String,
+    exits: i32,
+}
+
+fn blocks() -> Vec<Block> {
+    let pages = WalkDir::new(root().join("src"))
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "md"));
+    let mut found = Vec::new();
+    for entry in pages {
+        let page = entry
+            .path()
+            .strip_prefix(root())
+            .expect("under the repository");
+        let text = fs::read_to_string(entry.path()).expect("read page");
+        found.extend(blocks_in(&page.display().to_string(), &text));
+    }
+    found
+}
+
+/// The ```console blocks of one page.
+fn blocks_in(page: &str, text: &str) -> Vec<Block> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].trim_start().starts_with("```console") {
+            let mut above: Vec<&str> = lines[..i]
+                .iter()
+                .rev()
+                .skip_while(|l| l.trim().is_empty())
+                .take_while(|l| !l.trim().is_empty())
+                .copied()
+                .collect();
+            above.reverse();
+            let mut commands = Vec::new();
+            i += 1;
+            while i < lines.len() && !lines[i].trim_start().starts_with("```") {
+                if let Some(command) = lines[i].trim_start().strip_prefix("$ ") {
+                    // A trailing `# comment` explains the command to the reader.
+                    let (text, comment) = command.split_once(" #").unwrap_or((command, ""));
+                    let exits = comment
+                        .trim()
+                        .strip_prefix("exits ")
+                        .and_then(|rest| rest.split(':').next()?.trim().parse().ok())
+                        .unwrap_or(0);
+                    commands.push(ShownCommand {
+                        line: i + 1,
+                        text: text.trim().to_owned(),
+                        exits,
+                    });
+                }
+                i += 1;
+            }
+            found.push(Block {
+                page: page.to_owned(),
+                commands,
+                above: above.join("\n"),
+            });
+        }
+        i += 1;
+    }
+    found
+}
+
+/// `-p NAME` (or `--package NAME`) arguments of a cargo command.
+fn selected(words: &[&str]) -> Vec<String> {
+    words
+        .windows(2)
+        .filter(|w| w[0] == "-p" || w[0] == "--package")
+        .map(|w| w[1].to_owned())
+        .collect()
+}
+
+/// Runs `cargo ARGS` in the repository, offline and quiet; returns what went wrong.
+fn run_cargo(args: &[&str], exits: i32) -> Result<(), String> {
+    let (before, after) = match args.iter().position(|a| *a == "--") {
+        Some(at) => args.split_at(at),
+        None => (args, &[][..]),
+    };
+    let out = Command::new(env!("CARGO"))
+        .args(before)
+        .args(["--offline", "--quiet"])
+        .args(after)
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if args.first() == Some(&"check") && stderr.lines().any(|l| l.starts_with("warning")) {
+        // A build a page shows must be clean, as `.ci/run` wants every build.
+        return Err(format!("warns:\n{stderr}"));
+    }
+    if out.status.code() == Some(exits) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the page says it exits with {exits}; it exited with {}:\n{}",
+            out.status, stderr
+        ))
+    }
+}
+
+#[test]
+fn every_command_a_page_shows_is_run_or_marked_not_run() {
+    let packages = packages();
+    let tested = |name: &str| packages.iter().any(|p| p.name == name && p.tested);
+    let mut to_run: Vec<(String, String, i32)> = Vec::new();
+    let mut problems = Vec::new();
+    let mut counts = [0usize; 4]; // run here, checked, copy-out, not run
+    for block in blocks() {
+        let Some(ShownCommand {
+            line: first_line,
+            text: first,
+            ..
+        }) = block.commands.first()
+        else {
+            continue;
+        };
+        let marked_not_run = block.above.contains(NOT_RUN);
+        if let Some(rest) = first.strip_prefix("cp -r examples/") {
+            // The copy-the-folder block: exactly what tests/copy_out.rs does.
+            let folder = rest.split_whitespace().next().unwrap_or("");
+            let at = format!("{}:{first_line}", block.page);
+            let recipe = packages
+                .iter()
+                .find(|p| p.is_recipe() && p.dir == format!("examples/{folder}"));
+            let shape: Vec<&str> = block.commands.iter().map(|c| c.text.as_str()).collect();
+            let expected_cd = format!("cd {}", rest.split_whitespace().nth(1).unwrap_or("?"));
+            match recipe {
+                None => problems.push(format!("{at}: examples/{folder} is no recipe package")),
+                Some(_) if shape[1..] != [expected_cd.as_str(), "cargo run", "cargo test"] => {
+                    problems.push(format!(
+                        "{at}: a copy-the-folder block is `cp -r`, `{expected_cd}`, `cargo run`, \
+                         `cargo test`, as tests/copy_out.rs runs it; this one is {shape:?}"
+                    ))
+                }
+                Some(_) => counts[2] += 1,
+            }
+            continue;
+        }
+        for ShownCommand {
+            line,
+            text: command,
+            exits,
+        } in &block.commands
+        {
+            let at = format!("{}:{line}: `{command}`", block.page);
+            let words: Vec<&str> = command.split_whitespace().collect();
+            let unknown: Vec<String> = selected(&words)
+                .into_iter()
+                .filter(|p| !tested(p))
+                .collect();
+            match words.as_slice() {
+                _ if marked_not_run => counts[3] += 1,
+                ["cargo", "test"] => counts[1] += 1, // this very run
+                ["cargo", "run" | "test" | "check" | "package", ..] if !unknown.is_empty() => {
+                    problems.push(format!(
+                        "{at}: names {unknown:?}, which is not a package `cargo test` tests"
+                    ))
+                }
+                ["cargo", "run", "-p", _] | ["cargo", "test", "-p", ..] => counts[1] += 1,
+                ["cargo", "run", "-p", ..]
+                | ["cargo", "check", ..]
+                | ["cargo", "package", "--list", ..] => {
+                    to_run.push((at, command.clone(), *exits));
+                }
+                _ => problems.push(format!(
+                    "{at}: not run by the tests; run it here (see tests/console.rs) or say why \
+                     in the paragraph above its block, starting with {NOT_RUN}"
+                )),
+            }
+        }
+    }
+    counts[0] = to_run.len();
+    // Independent commands: side by side.
+    let failed: Vec<String> = std::thread::scope(|scope| {
+        let runs: Vec<_> = to_run
+            .iter()
+            .map(|(at, command, exits)| {
+                scope.spawn(move || {
+                    let words: Vec<&str> = command.split_whitespace().skip(1).collect();
+                    run_cargo(&words, *exits)
+                        .err()
+                        .map(|e| format!("{at}: {e}"))
+                })
+            })
+            .collect();
+        runs.into_iter()
+            .filter_map(|r| r.join().expect("command runner panicked"))
+            .collect()
+    });
+    problems.extend(failed);
+    println!(
+        "console commands: {} run here, {} checked (run by this cargo test), {} copy-the-folder \
+         blocks (tests/copy_out.rs), {} marked not run",
+        counts[0], counts[1], counts[2], counts[3]
+    );
+    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
+}
+
+/// The parser of this test, on a page made for the purpose.
+#[test]
+fn a_command_is_read_with_its_line_and_without_its_comment() {
+    let page = "Text.\n**Not run:** it uploads.\n\n```console\n$ cargo publish   # uploads\n\
+                $ cargo run -p x -- y   # exits 2: no y\n```\n";
+    let blocks = blocks_in("page.md", page);
+    assert_eq!(blocks.len(), 1);
+    let command = |line, text: &str, exits| ShownCommand {
+        line,
+        text: text.to_owned(),
+        exits,
+    };
+    assert_eq!(
+        blocks[0].commands,
+        [
+            command(5, "cargo publish", 0),
+            command(6, "cargo run -p x -- y", 2)
+        ]
+    );
+    assert!(blocks[0].above.contains(NOT_RUN));
+    assert_eq!(
+        selected(&["cargo", "run", "-p", "a", "--package", "b"]),
+        ["a", "b"]
+    );
+}
