@@ -148,6 +148,8 @@ fn config_reads(c: &mut Criterion) {
     }
 }
 
+// `settings` and `main` are the same in the counters bench of ch10-06-reloading-modules: each
+// recipe folder stands alone (copy it anywhere), so they share no helper crate.
 fn settings() -> Criterion {
     // Short runs: about two seconds a benchmark. Medians of 50 samples each.
     Criterion::default()

@@ -91,6 +91,8 @@ fn reload_latency() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
+// `report` is the same in the plugin_swap bench of ch10-06-plugin-host: each recipe folder
+// stands alone (copy it anywhere), so they share no helper crate.
 /// Prints `bench-result: NAME n=… median_ms=… p99_ms=… max_ms=…` (p99 by nearest rank).
 fn report(name: &str, extra: &[(&str, f64)], samples: &mut [Duration]) {
     samples.sort();

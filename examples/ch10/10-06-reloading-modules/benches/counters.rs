@@ -147,6 +147,8 @@ fn counters(c: &mut Criterion) {
     two.finish();
 }
 
+// `settings` and `main` are the same in the config_read bench of ch10-06-config-reload: each
+// recipe folder stands alone (copy it anywhere), so they share no helper crate.
 fn settings() -> Criterion {
     // Short runs: about two seconds a benchmark. Medians of 50 samples each.
     Criterion::default()
