@@ -22,8 +22,10 @@ use crate::plugin::{CallError, LoadError, Plugin, PluginDir};
 use crate::watch::LibraryWatcher;
 
 // ANCHOR: host
-/// Owns the state and the active plugin. Reloading takes `&mut self`, so no call into the
-/// old plugin can be running while it is replaced.
+/// Owns the state and the active plugin. Reloading takes `&mut self`, so no call the host
+/// made into the old plugin can still be running when it is closed. That is all `&mut`
+/// proves: code the plugin left running itself (a thread, a callback) is ruled out by the
+/// contract in `ch10-plugin-abi`, not by the borrow checker.
 struct Host {
     plugins: PluginDir,
     active: Plugin,

@@ -33,7 +33,7 @@ mod tests {
     fn clippy_warns_as_the_page_shows() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let here = "examples/ch10/10-06-reloading-modules";
-        let out_dir = env::temp_dir().join(format!("10-06-clippy-{}", std::process::id()));
+        let out_dir = tempfile::tempdir().expect("a temporary directory");
         let run = Command::new("clippy-driver")
             .current_dir(root)
             .args(["--edition", "2024", "--crate-type", "lib", "--crate-name"])
@@ -43,10 +43,9 @@ mod tests {
                 "--color=never",
                 "--out-dir",
             ])
-            .arg(&out_dir)
+            .arg(out_dir.path())
             .arg(format!("{here}/const_trap.rs"))
             .output();
-        let _ = fs::remove_dir_all(&out_dir);
         let Ok(run) = run else {
             eprintln!("clippy-driver is not installed: not checked");
             return;

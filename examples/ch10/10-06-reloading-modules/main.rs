@@ -11,12 +11,18 @@ mod isolation;
 mod thread_safety;
 mod versions;
 
-// The trap the recipe shows, kept on purpose: silence the warnings rustc and clippy give
-// (`const_item_interior_mutations` is a recent rustc lint, unknown to older ones).
-#[allow(unknown_lints, const_item_interior_mutations)]
 #[allow(
+    unknown_lints,
+    reason = "`const_item_interior_mutations` is a recent rustc lint, unknown to older ones"
+)]
+#[allow(
+    const_item_interior_mutations,
+    reason = "the trap the recipe shows, kept on purpose (not every rustc warns about it)"
+)]
+#[expect(
     clippy::declare_interior_mutable_const,
-    clippy::borrow_interior_mutable_const
+    clippy::borrow_interior_mutable_const,
+    reason = "the trap the recipe shows, kept on purpose"
 )]
 mod const_trap;
 
@@ -346,7 +352,8 @@ mod tests {
     #[test]
     fn reload_config_from_file() {
         let _state = exclusive();
-        let path = std::env::temp_dir().join(format!("10-06-settings-{}.toml", std::process::id()));
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("settings.toml");
         std::fs::write(&path, "debug_mode = true\nlog_level = 2\n").expect("write");
         config::reload_from_file(&path).expect("valid settings");
         assert_eq!(config::number("log_level"), 2);
@@ -361,7 +368,6 @@ mod tests {
         std::fs::write(&path, "log_level = \"verbose\"\n").expect("write");
         assert!(config::reload_from_file(&path).is_err());
         assert_eq!(config::number("log_level"), 4);
-        std::fs::remove_file(&path).expect("remove");
     }
     // ANCHOR_END: reload_from_file
 
