@@ -77,6 +77,7 @@ pub struct StrRef {
 }
 
 impl StrRef {
+    #[must_use]
     pub fn new(s: &str) -> StrRef {
         StrRef {
             ptr: s.as_ptr(),
@@ -88,6 +89,7 @@ impl StrRef {
     ///
     /// # Safety
     /// A non-null `ptr` must point to `len` bytes that stay valid and unchanged for `'a`.
+    #[must_use]
     pub unsafe fn as_str<'a>(self) -> Option<&'a str> {
         if self.ptr.is_null() {
             return None;

@@ -75,7 +75,7 @@ fn outcome(checked: io::Result<Option<String>>) -> Option<String> {
 fn show(what: &str, outcome: Option<String>) {
     println!(
         "  {what}: {}",
-        outcome.as_deref().unwrap_or("nothing changed")
+        outcome.unwrap_or_else(|| "nothing changed".to_owned())
     );
 }
 

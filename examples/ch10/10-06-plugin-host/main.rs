@@ -74,8 +74,8 @@ fn main() -> ExitCode {
 
 /// Builds five plugins, swaps v1 for v2 in a running host, then tries reloads that must fail.
 fn demo() -> Result<(), Box<dyn Error>> {
-    let build = tempfile::tempdir()?;
-    let compiler = PluginCompiler::new(build.path())?;
+    let build_dir = tempfile::tempdir()?;
+    let compiler = PluginCompiler::new(build_dir.path())?;
     let built = compiler.build_all(&[
         fixture("greeter-v1", "v1", &[]),
         fixture("greeter-v2", "v2", &[]),
@@ -112,7 +112,7 @@ fn demo() -> Result<(), Box<dyn Error>> {
         error
             .to_string()
             .replace(&path_text(plugin_dir.path()), "plugins")
-            .replace(&path_text(build.path()), "build")
+            .replace(&path_text(build_dir.path()), "build")
     };
     println!();
     println!("refused, {} stays active:", host.active.description());
@@ -173,9 +173,10 @@ fn path_text(path: &Path) -> String {
 
 /// Where `cargo build -p greeter-plugin` puts the plugin.
 fn default_library() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
+        PathBuf::from,
+    );
     target
         .join("debug")
         .join(library_file_name("greeter-plugin"))

@@ -76,7 +76,10 @@ pub enum CallError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use LoadError::*;
+        use LoadError::{
+            FirstCallFailed, Incomplete, Io, MissingSymbol, NotAFile, NotALibrary,
+            OutsidePluginDir, WorldWritable, WrongAbiVersion, WrongOwner,
+        };
         match self {
             OutsidePluginDir { file, dir } => write!(
                 f,
@@ -264,7 +267,7 @@ fn private_copy(bytes: &[u8]) -> io::Result<(tempfile::TempDir, PathBuf)> {
 
 /// dlerror's message, naming the reader's file rather than our private copy.
 fn not_a_library(error: &libloading::Error, copy: &Path, file: &Path) -> LoadError {
-    let reason = std::error::Error::source(error).map_or(error.to_string(), |e| e.to_string());
+    let reason = std::error::Error::source(error).map_or(error.to_string(), ToString::to_string);
     let copy = copy.display().to_string();
     LoadError::NotALibrary {
         file: file.to_owned(),
@@ -365,7 +368,7 @@ impl Plugin {
         let answer = call_with_buffer(|out| {
             // SAFETY: `greet` has the type of this ABI (checked at load) and the library is
             // loaded (we own it); `name`, `next` and `out` are valid for this call.
-            unsafe { (self.greet)(current, StrRef::new(name), &mut next, out) }
+            unsafe { (self.greet)(current, StrRef::new(name), &raw mut next, out) }
         })?;
         *state = next;
         Ok(answer)
@@ -394,7 +397,7 @@ pub(crate) fn call_with_buffer(
             cap: buffer.len(),
             len: 0,
         };
-        let status = call(&mut out);
+        let status = call(&raw mut out);
         if status == Status::BUFFER_TOO_SMALL && out.len > capacity && out.len <= MAX_ANSWER {
             capacity = out.len;
             continue;
@@ -417,6 +420,8 @@ pub(crate) fn call_with_buffer(
 /// if it is not ELF (then the loader decides). A truncated library maps without error, then
 /// crashes the process (SIGBUS) when the missing pages are touched.
 fn elf_bytes_needed(bytes: &[u8]) -> Option<u64> {
+    /// The program header type of a segment the loader maps from the file.
+    const PT_LOAD: u64 = 1;
     if !bytes.starts_with(b"\x7fELF") {
         return None;
     }
@@ -450,7 +455,6 @@ fn elf_bytes_needed(bytes: &[u8]) -> Option<u64> {
     let headers = read(ph_offset, word);
     for i in 0..ph_count.min(4096) {
         let header = headers.saturating_add(i.saturating_mul(ph_size));
-        const PT_LOAD: u64 = 1;
         if read(header, 4) == PT_LOAD {
             let (file_offset, file_size) = if is_64_bit {
                 (

@@ -26,11 +26,11 @@ mod tests {
         assert_eq!([count_call(), count_call(), count_call()], [0, 0, 0]);
     }
 
-    /// The page shows clippy's warnings about this file from const_trap.clippy.txt; this
-    /// checks they are still what clippy says. After review, accept a new text with
-    /// `UPDATE_OUTPUT=1 cargo test --example 10-06-reloading-modules`.
+    /// `const_trap.clippy.txt` records clippy's warnings about this file, which the page
+    /// quotes; this checks they are still what clippy says. After review, accept a new text
+    /// with `UPDATE_OUTPUT=1 cargo test --example 10-06-reloading-modules`.
     #[test]
-    fn clippy_warns_as_the_page_shows() {
+    fn clippy_still_warns_as_recorded() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let here = "examples/ch10/10-06-reloading-modules";
         let out_dir = tempfile::tempdir().expect("a temporary directory");

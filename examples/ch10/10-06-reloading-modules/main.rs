@@ -37,6 +37,10 @@ use crate::counter as first;
 use crate::counter as second;
 // ANCHOR_END: aliases
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "the demo walks through the recipe's sections in order, one after the other"
+)]
 fn main() -> Result<(), Box<dyn Error>> {
     println!("== import caching");
     // ANCHOR: shared
@@ -316,8 +320,8 @@ mod tests {
 
     #[test]
     fn understanding_compile_time_vs_runtime() {
-        let _state = exclusive();
         const SQUARE_OF_SEVEN: u64 = constants::SQUARES[7]; // evaluated by the compiler
+        let _state = exclusive();
         assert_eq!(SQUARE_OF_SEVEN, 49);
         assert_eq!(constants::PACKAGE_VERSION, env!("CARGO_PKG_VERSION"));
         config::set_number("runtime_value", 42); // changed while the program runs
