@@ -162,7 +162,8 @@ impl<T> Clone for ConfigHandle<T> {
 }
 
 impl<T> ConfigHandle<T> {
-    /// Wait-free; hold the guard briefly (for one request), not across a long wait.
+    /// Never takes a lock (arc-swap's reads are lock-free, and most of the time wait-free);
+    /// hold the guard briefly (for one request), not across a long wait.
     pub fn load(&self) -> Guard<Arc<Snapshot<T>>> {
         self.0.load()
     }
