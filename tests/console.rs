@@ -41,22 +41,26 @@ struct ShownCommand {
     exits: i32,
 }
 
-fn blocks() -> Vec<Block> {
-    let pages = WalkDir::new(root().join("src"))
+/// Every page of the book, as written: its path (`src/…`) and its text.
+fn pages() -> Vec<(String, String)> {
+    WalkDir::new(root().join("src"))
         .sort_by_file_name()
         .into_iter()
         .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "md"));
-    let mut found = Vec::new();
-    for entry in pages {
-        let page = entry
-            .path()
-            .strip_prefix(root())
-            .expect("under the repository");
-        let text = fs::read_to_string(entry.path()).expect("read page");
-        found.extend(blocks_in(&page.display().to_string(), &text));
-    }
-    found
+        .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
+        .map(|e| {
+            let page = e.path().strip_prefix(root()).expect("under the repository");
+            let text = fs::read_to_string(e.path()).expect("read page");
+            (page.display().to_string(), text)
+        })
+        .collect()
+}
+
+fn blocks() -> Vec<Block> {
+    pages()
+        .iter()
+        .flat_map(|(page, text)| blocks_in(page, text))
+        .collect()
 }
 
 /// The ```console blocks of one page.
@@ -209,6 +213,29 @@ fn every_command_a_page_shows_is_run_or_marked_not_run() {
                     "{at}: not run by the tests; run it here (see tests/console.rs) or say why \
                      in the paragraph above its block, starting with {NOT_RUN}"
                 )),
+            }
+        }
+    }
+    // Commands written in a sentence, `cargo run -p NAME` or `cargo test -p NAME`, must name a
+    // package that `cargo test` tests (the programs themselves run in tests/examples.rs).
+    for (page, text) in pages() {
+        for (n, line) in text.lines().enumerate() {
+            for span in line.split('`').skip(1).step_by(2) {
+                let words: Vec<&str> = span.split_whitespace().collect();
+                if let ["cargo", "run" | "test", ..] = words.as_slice() {
+                    // `NAME` and `…` are placeholders the sentence explains.
+                    let placeholder = |p: &str| p.contains('…') || p == p.to_uppercase();
+                    for name in selected(&words)
+                        .iter()
+                        .filter(|p| !placeholder(p) && !tested(p))
+                    {
+                        problems.push(format!(
+                            "{page}:{}: `{span}` names {name:?}, which is not a package `cargo \
+                             test` tests",
+                            n + 1
+                        ));
+                    }
+                }
             }
         }
     }

@@ -3,7 +3,7 @@
 //!
 //! - `PolledFile` compares the file's (mtime, length) on every check: one `stat`, works on any
 //!   file system, including network and container mounts where no change events arrive.
-//! - `WatchedFile` waits for the operating system's change events (inotify, FSEvents, ...)
+//! - `WatchedFile` waits for the operating system's change events (inotify, `FSEvents`, ...)
 //!   through `notify`: no cost while nothing happens and no polling delay, but it needs OS
 //!   support for the mount the file lives on.
 //!
@@ -150,7 +150,7 @@ impl WatchedFile {
     /// quiet for `DEBOUNCE`. Call it once per frame.
     pub fn check(&mut self) -> io::Result<Option<String>> {
         while let Ok(event) = self.events.try_recv() {
-            self.note(event);
+            self.note(&event);
         }
         match self.pending_since {
             Some(since) if since.elapsed() >= DEBOUNCE => {
@@ -180,7 +180,7 @@ impl WatchedFile {
                 continue;
             };
             match self.events.recv_timeout(wait) {
-                Ok(event) => self.note(event),
+                Ok(event) => self.note(&event),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => {
                     return Err(io::Error::other("the file watcher stopped"));
@@ -189,8 +189,8 @@ impl WatchedFile {
         }
     }
 
-    fn note(&mut self, event: notify::Result<notify::Event>) {
-        let about_us = match &event {
+    fn note(&mut self, event: &notify::Result<notify::Event>) {
+        let about_us = match event {
             Err(_) => true, // the watcher failed: read again to be safe
             Ok(event) if event.need_rescan() => true,
             // Our own reads open and close the file: not a change.

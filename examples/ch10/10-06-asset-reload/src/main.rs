@@ -75,7 +75,7 @@ fn outcome(checked: io::Result<Option<String>>) -> Option<String> {
 fn show(what: &str, outcome: Option<String>) {
     println!(
         "  {what}: {}",
-        outcome.as_deref().unwrap_or("nothing changed")
+        outcome.unwrap_or_else(|| "nothing changed".to_owned())
     );
 }
 
@@ -95,7 +95,11 @@ fn demo() -> Result<(), Box<dyn Error>> {
     // An hour ahead: the file stays "recently modified" for the rest of the demo, however
     // slow the machine, so the next step prints the same on every run.
     let before = Stamp::of(&path)?;
-    set_mtime(&path, before.modified + Duration::from_secs(3600))?;
+    let an_hour_later = before
+        .modified
+        .checked_add(Duration::from_secs(3600))
+        .ok_or("the clock is too close to its end to add an hour")?;
+    set_mtime(&path, an_hour_later)?;
     show("touch (new mtime, same bytes)", frame(&mut polled));
 
     // Two saves in one timestamp tick, forced here so that it happens on every run.
@@ -117,7 +121,10 @@ fn demo() -> Result<(), Box<dyn Error>> {
 
     // ANCHOR: steady
     // A file last modified long ago: its stamp is trusted, checks cost a `stat` each.
-    set_mtime(&path, SystemTime::now() - Duration::from_secs(3600))?;
+    let an_hour_ago = SystemTime::now()
+        .checked_sub(Duration::from_secs(3600))
+        .ok_or("the clock is less than an hour after its epoch")?;
+    set_mtime(&path, an_hour_ago)?;
     let (mut steady, _) = PolledFile::open(&path)?;
     let changes = (0..1000)
         .filter_map(|_| steady.check().ok().flatten())

@@ -23,7 +23,9 @@ fn level_file(text: &str) -> (TempDir, PathBuf) {
 }
 
 fn an_hour_ago() -> SystemTime {
-    SystemTime::now() - AN_HOUR
+    SystemTime::now()
+        .checked_sub(AN_HOUR)
+        .expect("the clock is more than an hour after its epoch")
 }
 
 #[test]
@@ -54,7 +56,10 @@ fn polling_an_old_steady_file_costs_one_stat_per_check() {
 fn polling_sees_a_same_length_save_within_one_mtime_tick() {
     let (_dir, path) = level_file(LEVEL_2);
     // Modified "within the tick" of our read however slow this machine is: an hour ahead.
-    set_mtime(&path, SystemTime::now() + AN_HOUR).expect("recent mtime");
+    let an_hour_ahead = SystemTime::now()
+        .checked_add(AN_HOUR)
+        .expect("the clock can go an hour further");
+    set_mtime(&path, an_hour_ahead).expect("recent mtime");
     let (mut polled, _) = PolledFile::open(&path).expect("open");
     let before = Stamp::of(&path).expect("stat");
     save(&path, LEVEL_3).expect("save");

@@ -72,7 +72,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 }
 
 // ANCHOR: save
-/// Saves like most editors: write a temporary file beside the target, then rename it over the
+/// Saves as many editors do: write a temporary file beside the target, then rename it over the
 /// target. Readers of the path see the old file or the new one, never a half-written one.
 fn save(path: &Path, text: &str) -> std::io::Result<()> {
     let temporary = path.with_extension("toml.tmp");

@@ -162,7 +162,8 @@ impl<T> Clone for ConfigHandle<T> {
 }
 
 impl<T> ConfigHandle<T> {
-    /// Wait-free; hold the guard briefly (for one request), not across a long wait.
+    /// Never takes a lock (arc-swap's reads are lock-free, and most of the time wait-free);
+    /// hold the guard briefly (for one request), not across a long wait.
     pub fn load(&self) -> Guard<Arc<Snapshot<T>>> {
         self.0.load()
     }
@@ -222,7 +223,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Reloader<T> {
         };
         let worker = thread::Builder::new()
             .name("config-reloader".into())
-            .spawn(move || worker.run(raw_events))
+            .spawn(move || worker.run(&raw_events))
             .map_err(|source| ReloadError::Watch {
                 path: directory,
                 source: notify::Error::io(source),
@@ -271,10 +272,10 @@ struct Worker<T> {
 type RawEvent = notify::Result<notify::Event>;
 
 impl<T: DeserializeOwned> Worker<T> {
-    fn run(mut self, raw_events: Receiver<RawEvent>) {
+    fn run(mut self, raw_events: &Receiver<RawEvent>) {
         // `recv` fails once the watcher, the only sender, is dropped.
         while let Ok(event) = raw_events.recv() {
-            if self.is_about_our_file(&event) && self.debounce(&raw_events) {
+            if self.is_about_our_file(&event) && self.debounce(raw_events) {
                 self.reload();
             }
         }

@@ -18,8 +18,10 @@ use ch10_06_plugin_host::plugin::{CallError, LoadError, Plugin, PluginDir};
 use ch10_06_plugin_host::watch::LibraryWatcher;
 
 // ANCHOR: host
-/// Owns the state and the active plugin. Reloading takes `&mut self`, so no call into the
-/// old plugin can be running while it is replaced.
+/// Owns the state and the active plugin. Reloading takes `&mut self`, so no call the host
+/// made into the old plugin can still be running when it is closed. That is all `&mut`
+/// proves: code the plugin left running itself (a thread, a callback) is ruled out by the
+/// contract in `ch10-plugin-abi`, not by the borrow checker.
 struct Host {
     plugins: PluginDir,
     active: Plugin,
@@ -68,8 +70,8 @@ fn main() -> ExitCode {
 
 /// Builds five plugins, swaps v1 for v2 in a running host, then tries reloads that must fail.
 fn demo() -> Result<(), Box<dyn Error>> {
-    let build = tempfile::tempdir()?;
-    let compiler = PluginCompiler::new(build.path())?;
+    let build_dir = tempfile::tempdir()?;
+    let compiler = PluginCompiler::new(build_dir.path())?;
     let built = compiler.build_all(&[
         fixture("greeter-v1", "v1", &[]),
         fixture("greeter-v2", "v2", &[]),
@@ -106,7 +108,7 @@ fn demo() -> Result<(), Box<dyn Error>> {
         error
             .to_string()
             .replace(&path_text(plugin_dir.path()), "plugins")
-            .replace(&path_text(build.path()), "build")
+            .replace(&path_text(build_dir.path()), "build")
     };
     println!();
     println!("refused, {} stays active:", host.active.description());

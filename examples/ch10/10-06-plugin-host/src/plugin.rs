@@ -76,7 +76,10 @@ pub enum CallError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use LoadError::*;
+        use LoadError::{
+            FirstCallFailed, Incomplete, Io, MissingSymbol, NotAFile, NotALibrary,
+            OutsidePluginDir, WorldWritable, WrongAbiVersion, WrongOwner,
+        };
         match self {
             OutsidePluginDir { file, dir } => write!(
                 f,
@@ -263,7 +266,7 @@ fn private_copy(bytes: &[u8]) -> io::Result<(tempfile::TempDir, PathBuf)> {
 
 /// dlerror's message, naming the reader's file rather than our private copy.
 fn not_a_library(error: &libloading::Error, copy: &Path, file: &Path) -> LoadError {
-    let reason = std::error::Error::source(error).map_or(error.to_string(), |e| e.to_string());
+    let reason = std::error::Error::source(error).map_or(error.to_string(), ToString::to_string);
     let copy = copy.display().to_string();
     LoadError::NotALibrary {
         file: file.to_owned(),
@@ -363,7 +366,7 @@ impl Plugin {
         let answer = call_with_buffer(|out| {
             // SAFETY: `greet` has the type of this ABI (checked at load) and the library is
             // loaded (we own it); `name`, `next` and `out` are valid for this call.
-            unsafe { (self.greet)(current, StrRef::new(name), &mut next, out) }
+            unsafe { (self.greet)(current, StrRef::new(name), &raw mut next, out) }
         })?;
         *state = next;
         Ok(answer)
@@ -391,7 +394,7 @@ pub fn call_with_buffer(mut call: impl FnMut(*mut OutBuf) -> Status) -> Result<S
             cap: buffer.len(),
             len: 0,
         };
-        let status = call(&mut out);
+        let status = call(&raw mut out);
         if status == Status::BUFFER_TOO_SMALL && out.len > capacity && out.len <= MAX_ANSWER {
             capacity = out.len;
             continue;

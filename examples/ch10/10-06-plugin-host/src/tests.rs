@@ -58,18 +58,28 @@ fn built() -> &'static Built {
                 plugin_crate_source(),
             ])
             .unwrap();
-        let [v1, v2, m, n, w, p, pd, t, c] = <[PathBuf; 9]>::try_from(paths).unwrap();
+        let [
+            v1,
+            v2,
+            missing_symbol,
+            not_a_plugin,
+            wrong_abi,
+            panics,
+            panics_in_describe,
+            thread_local,
+            plugin_crate,
+        ] = <[PathBuf; 9]>::try_from(paths).unwrap();
         Built {
             compiler,
             v1,
             v2,
-            missing_symbol: m,
-            not_a_plugin: n,
-            wrong_abi: w,
-            panics: p,
-            panics_in_describe: pd,
-            thread_local: t,
-            plugin_crate: c,
+            missing_symbol,
+            not_a_plugin,
+            wrong_abi,
+            panics,
+            panics_in_describe,
+            thread_local,
+            plugin_crate,
         }
     })
 }
@@ -405,7 +415,7 @@ fn without_a_copy_reopening_the_same_path_returns_the_old_code() {
     let mut next = HostState::default();
     // SAFETY: the library is loaded; the arguments are valid for the call.
     call_with_buffer(|out| unsafe {
-        greet(HostState::default(), StrRef::new("Ada"), &mut next, out)
+        greet(HostState::default(), StrRef::new("Ada"), &raw mut next, out)
     })
     .unwrap();
     first.close().unwrap();

@@ -56,10 +56,11 @@ impl LibraryWatcher {
         }
         let burst_started = Instant::now();
         while burst_started.elapsed() < LONGEST_BURST {
-            match self.changes.recv_timeout(QUIET) {
-                Ok(()) => continue,
-                Err(RecvTimeoutError::Timeout) => break,
-                Err(RecvTimeoutError::Disconnected) => break,
+            // Quiet for `QUIET`, or the watcher is gone: the burst is over.
+            if let Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) =
+                self.changes.recv_timeout(QUIET)
+            {
+                break;
             }
         }
         true

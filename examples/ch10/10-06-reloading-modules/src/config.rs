@@ -1,10 +1,11 @@
 //! Configuration: constants fixed when the program is compiled, and run-time settings that
 //! are replaced as a whole, the Rust counterpart of the seed's `config.zig`.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
+
+use serde::Deserialize;
 
 // ANCHOR: constants
 /// Fixed when the program is compiled: changing one means rebuilding.
@@ -14,37 +15,19 @@ pub const MAX_CONNECTIONS: usize = 100;
 // ANCHOR_END: constants
 
 // ANCHOR: config
-/// One complete set of run-time settings. A change makes a new `Config`; a `Config` that a
-/// reader holds never changes under it.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// One complete set of run-time settings, typed. A change makes a new `Config`; a `Config`
+/// that a reader holds never changes under it. In a file, a missing key keeps its default;
+/// a misspelled key or a value of the wrong type is an error, never a silent default.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
-    flags: HashMap<String, bool>,
-    numbers: HashMap<String, i64>,
+    pub debug_mode: bool,
+    pub feature_x: bool,
+    pub log_level: u8,
+    pub timeout_secs: u32,
 }
 
-impl Config {
-    pub fn with_flag(mut self, key: &str, value: bool) -> Config {
-        self.flags.insert(key.to_owned(), value);
-        self
-    }
-
-    pub fn with_number(mut self, key: &str, value: i64) -> Config {
-        self.numbers.insert(key.to_owned(), value);
-        self
-    }
-
-    /// `false` when the flag is not set, like the seed's `getValue`.
-    pub fn flag(&self, key: &str) -> bool {
-        self.flags.get(key).copied().unwrap_or(false)
-    }
-
-    /// `0` when the number is not set, like the seed's `getIntValue`.
-    pub fn number(&self, key: &str) -> i64 {
-        self.numbers.get(key).copied().unwrap_or(0)
-    }
-}
-
-/// The settings in force, created on first use (`HashMap::new` cannot run at compile time).
+/// The settings in force, created on first use (`Arc::new` cannot run at compile time).
 /// Readers take a snapshot (a clone of the `Arc`); a reload replaces the `Arc` in one step.
 static CURRENT: LazyLock<RwLock<Arc<Config>>> = LazyLock::new(RwLock::default);
 
@@ -53,19 +36,11 @@ pub fn current() -> Arc<Config> {
     Arc::clone(&CURRENT.read().unwrap_or_else(PoisonError::into_inner))
 }
 
-pub fn flag(key: &str) -> bool {
-    current().flag(key)
-}
-
-pub fn number(key: &str) -> i64 {
-    current().number(key)
-}
-
 /// Replaces every setting at once; returns the settings it replaced. No thread ever sees a
 /// mix of old and new settings, nor the defaults in between.
 pub fn reload(next: Config) -> Arc<Config> {
-    // The lock is only held to swap the `Arc` or insert one entry: a poisoned lock still
-    // holds a complete `Config`, so it is safe to go on.
+    // The lock is only held to swap the `Arc` or to change one field of a `Config`: a
+    // poisoned lock still holds a complete `Config`, so it is safe to go on.
     let mut current = CURRENT.write().unwrap_or_else(PoisonError::into_inner);
     std::mem::replace(&mut *current, Arc::new(next))
 }
@@ -74,21 +49,9 @@ pub fn reset() {
     reload(Config::default());
 }
 
-pub fn set_flag(key: &str, value: bool) {
-    update(|config| {
-        config.flags.insert(key.to_owned(), value);
-    });
-}
-
-pub fn set_number(key: &str, value: i64) {
-    update(|config| {
-        config.numbers.insert(key.to_owned(), value);
-    });
-}
-
-/// Changes one setting. `Arc::make_mut` copies the settings first if a reader still holds
+/// Changes some settings. `Arc::make_mut` copies the settings first if a reader still holds
 /// the snapshot, so that reader's snapshot stays as it was.
-fn update(change: impl FnOnce(&mut Config)) {
+pub fn update(change: impl FnOnce(&mut Config)) {
     let mut current = CURRENT.write().unwrap_or_else(PoisonError::into_inner);
     change(Arc::make_mut(&mut current));
 }
@@ -96,24 +59,9 @@ fn update(change: impl FnOnce(&mut Config)) {
 
 // ANCHOR: from_file
 impl Config {
-    /// Reads settings from a TOML table: booleans become flags, integers numbers.
-    /// Anything else is an error, so a typo in the file is reported, not ignored.
+    /// Reads settings from TOML: every key a field of `Config`, each value of its type.
     pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
-        let table: toml::Table = toml::from_str(text).map_err(ConfigError::Parse)?;
-        let mut config = Config::default();
-        for (key, value) in table {
-            config = match value {
-                toml::Value::Boolean(flag) => config.with_flag(&key, flag),
-                toml::Value::Integer(number) => config.with_number(&key, number),
-                other => {
-                    return Err(ConfigError::Unsupported {
-                        key,
-                        kind: other.type_str(),
-                    });
-                }
-            };
-        }
-        Ok(config)
+        toml::from_str(text).map_err(ConfigError::Parse)
     }
 
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -132,7 +80,6 @@ pub fn reload_from_file(path: &Path) -> Result<Arc<Config>, ConfigError> {
 pub enum ConfigError {
     Read(std::io::Error),
     Parse(toml::de::Error),
-    Unsupported { key: String, kind: &'static str },
 }
 // ANCHOR_END: from_file
 
@@ -140,10 +87,7 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ConfigError::Read(e) => write!(f, "cannot read the configuration: {e}"),
-            ConfigError::Parse(e) => write!(f, "the configuration is not valid TOML: {e}"),
-            ConfigError::Unsupported { key, kind } => {
-                write!(f, "`{key}` is a {kind}; settings are booleans or integers")
-            }
+            ConfigError::Parse(e) => write!(f, "invalid configuration: {}", e.message()),
         }
     }
 }
@@ -153,7 +97,6 @@ impl std::error::Error for ConfigError {
         match self {
             ConfigError::Read(e) => Some(e),
             ConfigError::Parse(e) => Some(e),
-            ConfigError::Unsupported { .. } => None,
         }
     }
 }
@@ -168,15 +111,19 @@ mod tests {
     use crate::isolation::exclusive;
 
     fn old_settings() -> Config {
-        Config::default()
-            .with_flag("feature_x", true)
-            .with_number("timeout", 30)
+        Config {
+            feature_x: true,
+            timeout_secs: 30,
+            ..Config::default()
+        }
     }
 
     fn new_settings() -> Config {
-        Config::default()
-            .with_flag("feature_x", false)
-            .with_number("timeout", 60)
+        Config {
+            feature_x: false,
+            timeout_secs: 60,
+            ..Config::default()
+        }
     }
 
     // ANCHOR: torn
@@ -193,11 +140,11 @@ mod tests {
                 reset();
                 reset_done.wait();
                 read_done.wait();
-                set_flag("feature_x", false);
-                set_number("timeout", 60);
+                update(|config| config.feature_x = false);
+                update(|config| config.timeout_secs = 60);
             });
             reset_done.wait();
-            let seen = number("timeout");
+            let seen = current().timeout_secs;
             read_done.wait();
             seen
         });
@@ -240,10 +187,16 @@ mod tests {
 
     #[test]
     fn a_file_with_a_wrong_type_is_rejected() {
-        let error = Config::from_toml("timeout = 1.5").expect_err("a float is not a setting");
-        assert_eq!(
-            error.to_string(),
-            "`timeout` is a float; settings are booleans or integers"
+        let error = Config::from_toml("timeout_secs = 1.5").expect_err("a float is no u32");
+        assert!(error.to_string().contains("expected u32"), "{error}");
+    }
+
+    #[test]
+    fn a_misspelled_key_is_rejected_not_defaulted() {
+        let error = Config::from_toml("timout_secs = 5").expect_err("no such setting");
+        assert!(
+            error.to_string().contains("unknown field `timout_secs`"),
+            "{error}"
         );
     }
 }

@@ -32,5 +32,5 @@ pub fn reset() {
 
 /// Where the state lives, to show that every path to this module reaches the same static.
 pub fn address() -> usize {
-    &COUNT as *const AtomicUsize as usize
+    (&raw const COUNT).addr()
 }

@@ -1,6 +1,6 @@
 //! The instance pattern: state in a value you create and pass, not in a module.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::thread;
 
 // ANCHOR: counter_struct
@@ -41,26 +41,26 @@ pub fn count_words(text: &str, words: &mut Counter) {
     }
 }
 
-/// One counter shared by several threads: `Arc` to share it, `Mutex` to change it.
-pub fn count_words_in_parallel(texts: &[&'static str]) -> usize {
-    let total = Arc::new(Mutex::new(Counter::new()));
-    let workers: Vec<_> = texts
-        .iter()
-        .map(|&text| {
-            let total = Arc::clone(&total);
-            thread::spawn(move || {
+/// One counter shared by several threads. The threads borrow it, so `thread::scope` runs
+/// them: every thread has ended before the scope returns, and the borrow with it.
+pub fn count_words_in_parallel(texts: &[&str]) -> usize {
+    let total = Mutex::new(Counter::new());
+    thread::scope(|s| {
+        for &text in texts {
+            let total = &total;
+            s.spawn(move || {
                 let mut words = Counter::new();
                 count_words(text, &mut words);
                 let mut total = total.lock().unwrap_or_else(PoisonError::into_inner);
                 for _ in 0..words.value() {
                     total.increment();
                 }
-            })
-        })
-        .collect();
-    for worker in workers {
-        worker.join().expect("a counting thread panicked");
-    }
-    total.lock().unwrap_or_else(PoisonError::into_inner).value()
+            });
+        }
+    });
+    total
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+        .value()
 }
 // ANCHOR_END: passing

@@ -1,25 +1,12 @@
 //! Recipe 10.6, "Reloading modules": what Rust has instead of `importlib.reload()`.
 //! Run it with `cargo run -p ch10-06-reloading-modules`.
 
-mod cleanup;
-mod config;
-mod constants;
-#[cfg(test)]
-mod isolation;
-mod versions;
-
-// The trap the recipe shows, kept on purpose: silence the warnings rustc and clippy give
-// (`const_item_interior_mutations` is a recent rustc lint, unknown to older ones).
-#[allow(unknown_lints, const_item_interior_mutations)]
-#[allow(
-    clippy::declare_interior_mutable_const,
-    clippy::borrow_interior_mutable_const
-)]
-mod const_trap;
-
 use std::error::Error;
 
-use ch10_06_reloading_modules::{counter, instance, thread_safety};
+// The recipe's modules are the package's library (`src/lib.rs`), which its benchmarks use too.
+use ch10_06_reloading_modules::{
+    cleanup, config, const_trap, constants, counter, instance, thread_safety, versions,
+};
 use config::Config;
 use instance::Counter;
 
@@ -29,6 +16,10 @@ use crate::counter as first;
 use crate::counter as second;
 // ANCHOR_END: aliases
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "the demo walks through the recipe's sections in order, one after the other"
+)]
 fn main() -> Result<(), Box<dyn Error>> {
     println!("== import caching");
     // ANCHOR: shared
@@ -65,36 +56,38 @@ fn main() -> Result<(), Box<dyn Error>> {
         config::VERSION,
         config::MAX_CONNECTIONS
     );
-    config::reload(
-        Config::default()
-            .with_flag("feature_x", true)
-            .with_number("timeout", 30),
-    );
+    config::reload(Config {
+        feature_x: true,
+        timeout_secs: 30,
+        ..Config::default()
+    });
     let snapshot = config::current();
-    config::reload(Config::from_toml("feature_x = false\ntimeout = 60")?);
+    config::reload(Config::from_toml("feature_x = false\ntimeout_secs = 60")?);
+    let now = config::current();
     println!(
-        "after a reload: feature_x = {}, timeout = {}",
-        config::flag("feature_x"),
-        config::number("timeout")
+        "after a reload: feature_x = {}, timeout = {} s",
+        now.feature_x, now.timeout_secs
     );
     println!(
-        "a snapshot taken before still reads timeout = {}",
-        snapshot.number("timeout")
+        "a snapshot taken before still reads timeout = {} s",
+        snapshot.timeout_secs
     );
-    config::set_flag("debug_mode", true);
-    config::set_number("log_level", 3);
+    config::update(|config| {
+        config.debug_mode = true;
+        config.log_level = 3;
+    });
+    let now = config::current();
     println!(
-        "one setting changed: debug_mode = {}, log_level = {}",
-        config::flag("debug_mode"),
-        config::number("log_level")
+        "two settings changed: debug_mode = {}, log_level = {}",
+        now.debug_mode, now.log_level
     );
-    match Config::from_toml("retries = \"three\"") {
-        Ok(_) => println!("accepted a string setting"),
+    match Config::from_toml("timeout = 90") {
+        Ok(_) => println!("accepted a misspelled key"),
         Err(e) => println!("rejected: {e}"),
     }
     let missing = std::path::Path::new("no-such-dir/settings.toml");
     if let Err(e) = config::reload_from_file(missing) {
-        println!("{e}; timeout is still {}", config::number("timeout"));
+        println!("{e}; timeout is still {} s", config::current().timeout_secs);
     }
     config::reset();
 
@@ -177,7 +170,7 @@ mod tests {
     //! touches global state holds `exclusive()`: tests run on parallel threads.
 
     use super::*;
-    use crate::isolation::exclusive;
+    use ch10_06_reloading_modules::isolation::exclusive;
 
     // ANCHOR: imports_are_cached
     #[test]
@@ -222,10 +215,10 @@ mod tests {
         // Serialises, resets now, and resets again when it goes out of scope: Zig's
         // `reset(); defer reset();` as one value.
         let _state = exclusive();
-        config::set_flag("debug_mode", true);
-        assert!(config::flag("debug_mode"));
-        config::set_number("log_level", 3);
-        assert_eq!(config::number("log_level"), 3);
+        config::update(|config| config.debug_mode = true);
+        assert!(config::current().debug_mode);
+        config::update(|config| config.log_level = 3);
+        assert_eq!(config::current().log_level, 3);
     }
     // ANCHOR_END: initialization
 
@@ -285,35 +278,36 @@ mod tests {
     #[test]
     fn configuration_changes() {
         let _state = exclusive();
-        config::reload(
-            Config::default()
-                .with_flag("feature_x", true)
-                .with_number("timeout", 30),
-        );
+        config::reload(Config {
+            feature_x: true,
+            timeout_secs: 30,
+            ..Config::default()
+        });
         let before = config::current();
-        assert!(config::flag("feature_x"));
-        assert_eq!(config::number("timeout"), 30);
+        assert!(before.feature_x);
+        assert_eq!(before.timeout_secs, 30);
 
         // A reload is one swap: never a reset followed by sets.
-        config::reload(
-            Config::default()
-                .with_flag("feature_x", false)
-                .with_number("timeout", 60),
-        );
-        assert!(!config::flag("feature_x"));
-        assert_eq!(config::number("timeout"), 60);
-        assert_eq!(before.number("timeout"), 30); // a snapshot never changes
+        config::reload(Config {
+            feature_x: false,
+            timeout_secs: 60,
+            ..Config::default()
+        });
+        let now = config::current();
+        assert!(!now.feature_x);
+        assert_eq!(now.timeout_secs, 60);
+        assert_eq!(before.timeout_secs, 30); // a snapshot never changes
     }
     // ANCHOR_END: configuration_changes
 
     #[test]
     fn understanding_compile_time_vs_runtime() {
-        let _state = exclusive();
         const SQUARE_OF_SEVEN: u64 = constants::SQUARES[7]; // evaluated by the compiler
+        let _state = exclusive();
         assert_eq!(SQUARE_OF_SEVEN, 49);
         assert_eq!(constants::PACKAGE_VERSION, env!("CARGO_PKG_VERSION"));
-        config::set_number("runtime_value", 42); // changed while the program runs
-        assert_eq!(config::number("runtime_value"), 42);
+        config::update(|config| config.timeout_secs = 42); // changed while the program runs
+        assert_eq!(config::current().timeout_secs, 42);
     }
 
     #[test]
@@ -332,7 +326,7 @@ mod tests {
     #[test]
     fn cleanup_module_resources() {
         let _state = exclusive();
-        config::set_flag("final_test", true);
+        config::update(|config| config.feature_x = true);
         let replaced = std::sync::Arc::downgrade(&config::current());
         config::reset();
         // The replaced settings were freed when the last `Arc` to them went away.
@@ -344,22 +338,23 @@ mod tests {
     #[test]
     fn reload_config_from_file() {
         let _state = exclusive();
-        let path = std::env::temp_dir().join(format!("10-06-settings-{}.toml", std::process::id()));
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("settings.toml");
         std::fs::write(&path, "debug_mode = true\nlog_level = 2\n").expect("write");
         config::reload_from_file(&path).expect("valid settings");
-        assert_eq!(config::number("log_level"), 2);
+        assert_eq!(config::current().log_level, 2);
 
         // Edited while the program runs; read again: that is the whole "reload".
         std::fs::write(&path, "debug_mode = false\nlog_level = 4\n").expect("write");
         config::reload_from_file(&path).expect("valid settings");
-        assert!(!config::flag("debug_mode"));
-        assert_eq!(config::number("log_level"), 4);
+        let now = config::current();
+        assert!(!now.debug_mode);
+        assert_eq!(now.log_level, 4);
 
         // A broken edit is reported, and the settings in force stay as they were.
         std::fs::write(&path, "log_level = \"verbose\"\n").expect("write");
         assert!(config::reload_from_file(&path).is_err());
-        assert_eq!(config::number("log_level"), 4);
-        std::fs::remove_file(&path).expect("remove");
+        assert_eq!(config::current().log_level, 4);
     }
     // ANCHOR_END: reload_from_file
 

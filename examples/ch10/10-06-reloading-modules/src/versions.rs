@@ -5,8 +5,14 @@ use std::sync::{Mutex, PoisonError};
 
 // ANCHOR: path_twice
 /// The counter's file once more, as a second module: a second module has a second static.
-#[allow(clippy::duplicate_mod)] // on purpose: this is the mistake the recipe shows
-#[allow(dead_code)] // this copy only needs a few of its functions
+#[expect(
+    clippy::duplicate_mod,
+    reason = "on purpose: this is the mistake the recipe shows"
+)]
+#[allow(
+    dead_code,
+    reason = "this copy only needs a few of its functions, and which depends on the build"
+)]
 #[path = "counter.rs"]
 pub mod counter_again;
 // ANCHOR_END: path_twice

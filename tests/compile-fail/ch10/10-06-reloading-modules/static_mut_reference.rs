@@ -1,4 +1,4 @@
-// Edition 2024 rejects any reference to a `static mut`, even an implicit one.
+// Edition 2024 denies (lint `static_mut_refs`) any reference to a `static mut`, even an implicit one.
 static mut LOG: Vec<String> = Vec::new();
 
 fn main() {

@@ -18,6 +18,12 @@ use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 
 // ANCHOR: contract
+// The rule that makes unloading possible: when an exported function returns, nothing of the
+// plugin runs any more. A plugin must not start a thread, register a callback or an `atexit`
+// handler, or start an async runtime that outlives the call: the host closes the library
+// when it reloads, and code still running from it would run from unmapped memory. A plugin
+// that needs such things needs a `shutdown` export the host calls before closing it.
+
 /// The version of this contract. The host refuses plugins built for another one.
 pub const ABI_VERSION: u32 = 1;
 
@@ -71,6 +77,7 @@ pub struct StrRef {
 }
 
 impl StrRef {
+    #[must_use]
     pub fn new(s: &str) -> StrRef {
         StrRef {
             ptr: s.as_ptr(),
@@ -82,6 +89,7 @@ impl StrRef {
     ///
     /// # Safety
     /// A non-null `ptr` must point to `len` bytes that stay valid and unchanged for `'a`.
+    #[must_use]
     pub unsafe fn as_str<'a>(self) -> Option<&'a str> {
         if self.ptr.is_null() {
             return None;
