@@ -9,8 +9,6 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::thread;
 use std::time::SystemTime;
 
-use cargo_metadata::Edition;
-
 use crate::binary_cache::BinaryCache;
 
 use serde::{Deserialize, Serialize};
@@ -251,12 +249,26 @@ fn prepare(root_dir: &str, target_dir: &str) -> Arc<Prepared> {
 
     let metadata_path = root_dir.join("Cargo.toml");
     let metadata = get_cargo_meta(&metadata_path).expect("failed to read Cargo.toml");
+    // The snippets document the package whose tests run them: compile them in
+    // its edition (2024 included), not in the newest edition of any package
+    // in the dependency graph.
+    let own_manifest = metadata_path.canonicalize().ok();
     let edition = metadata
         .packages
         .iter()
-        .filter_map(|package| edition_str(&package.edition))
-        .max()
-        .unwrap();
+        .find(|package| {
+            own_manifest.is_some()
+                && package.manifest_path.as_std_path().canonicalize().ok() == own_manifest
+        })
+        .map(|package| package.edition.as_str())
+        .unwrap_or_else(|| {
+            metadata
+                .packages
+                .iter()
+                .map(|package| package.edition.as_str())
+                .max()
+                .unwrap_or("2015")
+        });
     let edition = if edition != "2015" {
         Some(edition)
     } else {
@@ -1142,15 +1154,6 @@ type Result<T> = std::result::Result<T, SkepticError>;
 enum CompileType {
     Full,
     Check,
-}
-
-fn edition_str(edition: &Edition) -> Option<&'static str> {
-    Some(match edition {
-        Edition::E2015 => "2015",
-        Edition::E2018 => "2018",
-        Edition::E2021 => "2021",
-        _ => return None,
-    })
 }
 
 #[cfg(test)]
