@@ -370,9 +370,11 @@ impl Plugin {
         *state = next;
         Ok(answer)
     }
-    // ANCHOR_END: plugin
+}
+// ANCHOR_END: plugin
 
-    #[cfg(test)]
+#[cfg(test)]
+impl Plugin {
     pub fn copy_path(&self) -> &Path {
         &self.copy
     }

@@ -9,6 +9,7 @@
 //! renamed, so concurrent tests never see a half-written entry. A clean checkout has no stamps:
 //! every snippet is compiled and run. `BOOKTEST_CACHE=0` turns the memory off.
 
+pub mod blocks;
 pub mod check;
 pub mod links;
 pub mod rust_uses;
@@ -52,6 +53,10 @@ fn checked(chapter: &str, line: usize, out_dir: &str, mode: &str, text: &str, te
         );
         return;
     }
+    quiet_skeptic_panics();
+    // libtest shows a failed test's output from its first line: this one names the block.
+    // (`test.rs` in rustc's messages below is this block, hidden lines included.)
+    eprintln!("{chapter}:{line}: the Rust block written here, as skeptic compiles and runs it:");
     match panic::catch_unwind(AssertUnwindSafe(test)) {
         Ok(()) => {
             if let Some(stamp) = stamp {
@@ -59,10 +64,41 @@ fn checked(chapter: &str, line: usize, out_dir: &str, mode: &str, text: &str, te
             }
         }
         Err(failure) => {
-            eprintln!("\n==> the Rust block at {chapter}:{line} failed (see the output above)\n");
-            panic::resume_unwind(failure);
+            let why = failure
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| failure.downcast_ref::<&str>().copied())
+                .unwrap_or_default();
+            // skeptic's message is the rustc or program command line, on a temporary file.
+            let what = if why.contains("--crate-type") {
+                "does not compile (rustc's message above names it test.rs)".to_owned()
+            } else if why.contains("out.exe") {
+                "compiles, but the program failed (its output is above)".to_owned()
+            } else {
+                format!("could not be tested: {why}")
+            };
+            panic!("{chapter}:{line}: the Rust block {what}");
         }
     }
+}
+
+/// skeptic reports a failure by panicking with the whole rustc command line (hundreds of
+/// `--extern` paths); `checked` catches that panic and panics again naming the page and line.
+/// This keeps the panic hook from printing the first one; every other panic prints as before.
+fn quiet_skeptic_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            let in_skeptic = info.location().is_some_and(|at| {
+                let file = at.file().replace('\\', "/");
+                file.contains("skeptic") && file.ends_with("/rt.rs")
+            });
+            if !in_skeptic {
+                previous(info);
+            }
+        }));
+    });
 }
 
 /// Everything a snippet's outcome depends on besides its own text.
