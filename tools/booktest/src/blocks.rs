@@ -5,7 +5,8 @@
 //!   playground treat it as Rust too, and says no edition other than the book's;
 //! - no indented code block (only fenced blocks are sorted and tested);
 //! - a file is shown in the language it is written in;
-//! - a shown part of a Rust file (an anchor region or a line range) is complete Rust syntax;
+//! - a shown part of a Rust file (an anchor region or a line range) is complete Rust syntax,
+//!   and a shown part of a TOML file is whole TOML;
 //! - a `compile_fail` block is followed by its own case's `.stderr` and nothing else.
 
 use std::fs;
@@ -290,16 +291,26 @@ pub fn check_page(
             continue;
         }
         if let Some(selector) = directive.selector.as_deref().filter(|s| !s.is_empty())
-            && language == "rust"
             && directive.kind != "playground"
             && let Ok(text) = fs::read_to_string(root.join(&file))
         {
             let part = shown_part(&text, selector, directive.kind == "rustdoc_include");
-            if let Err(why) = complete_rust(&part) {
+            if language == "rust"
+                && let Err(why) = complete_rust(&part)
+            {
                 errors.push(format!(
                     "{at}: the part of {file} shown ({selector}) is not a whole piece of code: \
                      {why}; move the anchor so it encloses whole items, statements or an \
                      expression"
+                ));
+            }
+            if language == "toml"
+                && let Err(why) = part.parse::<toml::Table>()
+            {
+                let why = why.message().to_owned();
+                errors.push(format!(
+                    "{at}: the part of {file} shown ({selector}) is not whole TOML ({why}); move \
+                     the anchor so it encloses whole tables or keys"
                 ));
             }
         }

@@ -253,6 +253,21 @@ mod pages {
     }
 
     #[test]
+    fn a_shown_part_of_a_manifest_must_be_whole_toml() {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("rules-toml");
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("src")).expect("create temp dir");
+        let manifest = "[package]\nname = \"x\"\n# ANCHOR: include\ninclude = [\n    \"src/**/*.rs\",\n# ANCHOR_END: include\n]\n";
+        fs::write(dir.join("Cargo.toml"), manifest).expect("write Cargo.toml");
+        let page = "Its manifest:\n\n```toml\n{{#include ../Cargo.toml:include}}\n```\n";
+        let errors = check_page(&dir, &dir.join("src"), "src/page.md", page, true, "2024");
+        assert_first(&errors, "page.md", 3, "is not whole TOML");
+        let whole = page.replace(":include}}", ":1:2}}");
+        let errors = check_page(&dir, &dir.join("src"), "src/page.md", &whole, true, "2024");
+        assert_eq!(errors, Vec::<String>::new());
+    }
+
+    #[test]
     fn a_file_is_shown_in_its_own_language() {
         const RUN: &str = "ch10/10-07-runnable-package.md";
         let output = "```console\n{{#include ../../crates/ch10-runnable/output.txt}}";
