@@ -21,9 +21,18 @@ use std::process::Command;
 use std::sync::LazyLock;
 use std::{env, fs, thread};
 
-/// Compiles and runs one block, as `skeptic::rt::run_test` does.
-pub fn run_test(chapter: &str, line: usize, root: &str, out_dir: &str, target: &str, text: &str) {
-    checked(chapter, line, out_dir, "run", text, || {
+/// Compiles and runs one block, as `skeptic::rt::run_test` does. `line` is the line of its
+/// opening fence in `chapter`; `in_page` says its code is written there (not included).
+pub fn run_test(
+    chapter: &str,
+    line: usize,
+    in_page: bool,
+    root: &str,
+    out_dir: &str,
+    target: &str,
+    text: &str,
+) {
+    checked(chapter, line, in_page, out_dir, "run", text, || {
         skeptic::rt::run_test(root, out_dir, target, text)
     });
 }
@@ -32,17 +41,26 @@ pub fn run_test(chapter: &str, line: usize, root: &str, out_dir: &str, target: &
 pub fn compile_test(
     chapter: &str,
     line: usize,
+    in_page: bool,
     root: &str,
     out_dir: &str,
     target: &str,
     text: &str,
 ) {
-    checked(chapter, line, out_dir, "compile", text, || {
+    checked(chapter, line, in_page, out_dir, "compile", text, || {
         skeptic::rt::compile_test(root, out_dir, target, text)
     });
 }
 
-fn checked(chapter: &str, line: usize, out_dir: &str, mode: &str, text: &str, test: impl FnOnce()) {
+fn checked(
+    chapter: &str,
+    line: usize,
+    in_page: bool,
+    out_dir: &str,
+    mode: &str,
+    text: &str,
+    test: impl FnOnce(),
+) {
     let stamp = stamp_path(out_dir, mode, text);
     if let Some(stamp) = &stamp
         && stamp.exists()
@@ -55,8 +73,14 @@ fn checked(chapter: &str, line: usize, out_dir: &str, mode: &str, text: &str, te
     }
     quiet_skeptic_panics();
     // libtest shows a failed test's output from its first line: this one names the block.
-    // (`test.rs` in rustc's messages below is this block, hidden lines included.)
-    eprintln!("{chapter}:{line}: the Rust block written here, as skeptic compiles and runs it:");
+    // rustc's messages below call it `test.rs`: skeptic's default template writes a newline,
+    // then the block's code, hidden lines included, so test.rs line N is page line line+N-1.
+    let lines = if in_page && text.starts_with('\n') {
+        format!("; in rustc's messages, test.rs line N is {chapter} line {line}+N-1")
+    } else {
+        String::new()
+    };
+    eprintln!("{chapter}:{line}: the Rust block written here, as skeptic tests it{lines}:");
     match panic::catch_unwind(AssertUnwindSafe(test)) {
         Ok(()) => {
             if let Some(stamp) = stamp {

@@ -9,6 +9,7 @@ fn run_as_page_block(code: &str) -> bool {
         booktest::run_test(
             "src/how-this-book-is-tested.md",
             1,
+            true,
             env!("CARGO_MANIFEST_DIR"),
             env!("OUT_DIR"),
             env!("BOOKTEST_TARGET"),
