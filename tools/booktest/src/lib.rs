@@ -4,7 +4,8 @@
 //!
 //! The memory is a stamp file per passed snippet in `target/<profile>/booktest-passed/`, named
 //! by a hash of everything the outcome depends on: the snippet's full text (hidden lines
-//! included), whether it is run or only compiled, `rustc -vV`, `Cargo.lock` and `RUSTFLAGS`.
+//! included), whether it is run or only compiled, `rustc -vV`, `Cargo.lock`, `RUSTFLAGS` and
+//! the source of skeptic's runtime (vendor/skeptic/src/rt.rs).
 //! Only stamps are stored, never executables, and each is written to a temporary name and then
 //! renamed, so concurrent tests never see a half-written entry. A clean checkout has no stamps:
 //! every snippet is compiled and run. `BOOKTEST_CACHE=0` turns the memory off.
@@ -134,6 +135,9 @@ static ENVIRONMENT: LazyLock<u64> = LazyLock::new(|| {
     let lock = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.lock");
     fs::read(lock).unwrap_or_default().hash(&mut hasher);
     env::var("RUSTFLAGS").unwrap_or_default().hash(&mut hasher);
+    // How skeptic compiles a block (its edition, its flags) is in its runtime: a patch to it
+    // re-tests every block.
+    include_str!("../vendor/skeptic/src/rt.rs").hash(&mut hasher);
     hasher.finish()
 });
 
