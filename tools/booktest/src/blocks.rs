@@ -186,6 +186,13 @@ pub fn shown_part(text: &str, selector: &str, every_region: bool) -> String {
     let mut shown = Vec::new();
     let mut inside = false;
     for line in lines {
+        if !line.contains("ANCHOR") {
+            // No marker (the regexes are slow in debug builds): a line of code.
+            if inside {
+                shown.push(line);
+            }
+            continue;
+        }
         if inside {
             match END.captures(line) {
                 Some(end) if &end[1] == selector => {
