@@ -4,7 +4,8 @@
 //! - every block the book colours as Rust is fenced ```` ```rust ````, so skeptic and mdBook's
 //!   playground treat it as Rust too, and says no edition other than the book's;
 //! - no indented code block (only fenced blocks are sorted and tested);
-//! - a file is shown in the language it is written in;
+//! - a file is shown in the language it is written in, and a manifest is always one Cargo
+//!   uses (a `toml` block is an include);
 //! - a shown part of a Rust file (an anchor region or a line range) is complete Rust syntax,
 //!   and a shown part of a TOML file is whole TOML;
 //! - a `compile_fail` block is followed by its own case's `.stderr` and nothing else.
@@ -159,6 +160,16 @@ pub fn only_directive(body: &str) -> Option<Directive> {
     }
 }
 
+/// The block's directives, when every line of its body that is not blank is one directive.
+pub fn only_directives(body: &str) -> Option<Vec<Directive>> {
+    let lines: Vec<&str> = body.lines().filter(|l| !l.trim().is_empty()).collect();
+    let mut found = Vec::new();
+    for line in &lines {
+        found.push(only_directive(line)?);
+    }
+    (!found.is_empty()).then_some(found)
+}
+
 /// The lines of `text` a directive shows, as mdBook 0.5.4's `take_lines.rs` takes them
 /// (its functions are private to mdbook-driver): a line range `a:b` (1-based, inclusive; `a`
 /// alone is one line), or the lines between `ANCHOR: name` and `ANCHOR_END: name` without any
@@ -254,10 +265,11 @@ pub fn check_page(
     }
     let fences = fences(source);
     let lines: Vec<&str> = source.lines().collect();
+    let file_of = |d: &Directive| shown_path(root, &normalize(&chapter_dir.join(&d.path)));
     let include_of = |fence: &Fence| {
         only_directive(&fence.text)
             .filter(|_| expands)
-            .map(|d| (shown_path(root, &normalize(&chapter_dir.join(&d.path))), d))
+            .map(|d| (file_of(&d), d))
     };
     for (index, fence) in fences.iter().enumerate() {
         let at = format!("{shown}:{}", fence.fence_line);
@@ -279,48 +291,58 @@ pub fn check_page(
                 }
             }
         }
-        let Some((file, directive)) = include_of(fence) else {
-            continue;
-        };
+        let shown_files = only_directives(&fence.text).filter(|_| expands);
+        if expands && block_language(info) == "toml" && shown_files.is_none() {
+            errors.push(format!(
+                "{at}: a ```toml block typed into the page is checked by nothing: include the \
+                 part of a manifest Cargo uses ({{{{#include …/Cargo.toml:anchor}}}})"
+            ));
+        }
         let language = block_language(info);
-        if let Some(written) = file_language(&file) {
-            if written != language {
+        for directive in shown_files.into_iter().flatten() {
+            let file = file_of(&directive);
+            if let Some(written) = file_language(&file) {
+                if written != language {
+                    errors.push(format!(
+                        "{at}: {file} is {written}, shown in a ```{} block: fence it ```{written}",
+                        mdbook_language(info)
+                    ));
+                    continue;
+                }
+            } else if language == "rust" || language == "toml" || language == "markdown" {
                 errors.push(format!(
-                    "{at}: {file} is {written}, shown in a ```{} block: fence it ```{written}",
-                    mdbook_language(info)
+                    "{at}: {file} is not {language}, shown in a ```{info} block: fence it ```text"
                 ));
                 continue;
             }
-        } else if language == "rust" || language == "toml" || language == "markdown" {
-            errors.push(format!(
-                "{at}: {file} is not {language}, shown in a ```{info} block: fence it ```text"
-            ));
+            if let Some(selector) = directive.selector.as_deref().filter(|s| !s.is_empty())
+                && directive.kind != "playground"
+                && let Ok(text) = fs::read_to_string(root.join(&file))
+            {
+                let part = shown_part(&text, selector, directive.kind == "rustdoc_include");
+                if language == "rust"
+                    && let Err(why) = complete_rust(&part)
+                {
+                    errors.push(format!(
+                        "{at}: the part of {file} shown ({selector}) is not a whole piece of \
+                         code: {why}; move the anchor so it encloses whole items, statements or \
+                         an expression"
+                    ));
+                }
+                if language == "toml"
+                    && let Err(why) = part.parse::<toml::Table>()
+                {
+                    let why = why.message().to_owned();
+                    errors.push(format!(
+                        "{at}: the part of {file} shown ({selector}) is not whole TOML ({why}); \
+                         move the anchor so it encloses whole tables or keys"
+                    ));
+                }
+            }
+        }
+        let Some((file, _)) = include_of(fence) else {
             continue;
-        }
-        if let Some(selector) = directive.selector.as_deref().filter(|s| !s.is_empty())
-            && directive.kind != "playground"
-            && let Ok(text) = fs::read_to_string(root.join(&file))
-        {
-            let part = shown_part(&text, selector, directive.kind == "rustdoc_include");
-            if language == "rust"
-                && let Err(why) = complete_rust(&part)
-            {
-                errors.push(format!(
-                    "{at}: the part of {file} shown ({selector}) is not a whole piece of code: \
-                     {why}; move the anchor so it encloses whole items, statements or an \
-                     expression"
-                ));
-            }
-            if language == "toml"
-                && let Err(why) = part.parse::<toml::Table>()
-            {
-                let why = why.message().to_owned();
-                errors.push(format!(
-                    "{at}: the part of {file} shown ({selector}) is not whole TOML ({why}); move \
-                     the anchor so it encloses whole tables or keys"
-                ));
-            }
-        }
+        };
         // A compile_fail case and the message beside it are one pair.
         let stderr_of_case = rust && info_tokens(info).contains(&"compile_fail");
         if stderr_of_case {

@@ -270,6 +270,21 @@ mod pages {
     }
 
     #[test]
+    fn a_manifest_is_included_not_typed() {
+        const PAGE: &str = "ch10/10-05-one-namespace.md";
+        let shown = "```toml\n{{#include ../../Cargo.toml:shop}}\n```";
+        let typed = "```toml\nshop = { path = \"crates/ch10-shop\" }\n```";
+        let line = line_of(PAGE, "Cargo.toml:shop}}") - 1;
+        let errors = check_with(PAGE, shown, typed);
+        assert_first(
+            &errors,
+            PAGE,
+            line,
+            "typed into the page is checked by nothing",
+        );
+    }
+
+    #[test]
     fn a_file_is_shown_in_its_own_language() {
         const RUN: &str = "ch10/10-07-runnable-package.md";
         let output = "```console\n{{#include ../../crates/ch10-runnable/output.txt}}";
