@@ -78,7 +78,7 @@ fn every_rust_block_is_accounted_for() {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for b in BLOCKS {
         *counts.entry(b.kind).or_default() += 1;
-        let at = format!("{}:{} (```{})", b.chapter, b.line, b.info);
+        let at = format!("{}:{}: ```{}", b.chapter, b.line, b.info);
         match b.kind {
             "skeptic" | "ignored" => {}
             "example" if b.included.starts_with("crates/") => {
@@ -351,7 +351,7 @@ fn the_run_button_shows_only_on_blocks_the_playground_can_run() {
             runnable += 1;
         } else {
             problems.push(format!(
-                "{}:{} (```{}): the playground cannot run this block: {}. Write its fence as \
+                "{}:{}: ```{}: the playground cannot run this block: {}. Write its fence as \
                  ```{},noplayground so mdBook shows no Run button.",
                 b.chapter,
                 b.line,
