@@ -38,7 +38,7 @@ mod links;
 #[allow(dead_code)]
 #[path = "src/rust_uses.rs"]
 mod rust_uses;
-use blocks::{fences, indented_blocks, info_tokens, only_directive};
+use blocks::{fences, html_rust_code, indented_blocks, info_tokens, only_directive};
 use check::{check_directives, directives, is_hidden, normalize, shown_path};
 
 /// How a Rust block is tested.
@@ -203,6 +203,14 @@ fn main() {
             errors.push(format!(
                 "{shown}: an included file makes an indented code block (line {} after \
                  includes): only fenced blocks are sorted and tested",
+                rendered[written.len()]
+            ));
+        }
+        let (written, rendered) = (html_rust_code(source), html_rust_code(expanded));
+        if rendered.len() > written.len() {
+            errors.push(format!(
+                "{shown}: an included file has raw HTML code coloured as Rust (line {} after \
+                 includes): it is not tested; write a ```rust block",
                 rendered[written.len()]
             ));
         }

@@ -126,6 +126,37 @@ pub fn highlighted_as_rust(info: &str) -> bool {
     }
 }
 
+/// The 1-based lines of raw HTML `<pre>`/`<code>` elements whose classes highlight.js reads
+/// as Rust (the rule of `highlighted_as_rust`, on the element's own class list): coloured as
+/// Rust in the browser, but no fenced block, so neither sorted nor tested.
+pub fn html_rust_code(markdown: &str) -> Vec<usize> {
+    static ELEMENT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?is)<(?:pre|code)\b[^>]*?\bclass\s*=\s*["']([^"']*)["']"#).expect("regex")
+    });
+    static CLASS_LANGUAGE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i-u)\blang(?:uage)?-([\w-]+)\b").expect("regex"));
+    let is_rust = |name: &str| matches!(name.to_ascii_lowercase().as_str(), "rust" | "rs");
+    let mut found = Vec::new();
+    for (event, range) in Parser::new(markdown).into_offset_iter() {
+        let html = match event {
+            Event::Html(html) => html,
+            _ => continue,
+        };
+        for element in ELEMENT.captures_iter(&html) {
+            let classes = &element[1];
+            let rust = match CLASS_LANGUAGE.captures(classes) {
+                Some(found) => is_rust(&found[1]),
+                None => classes.split_whitespace().any(is_rust),
+            };
+            if rust {
+                let offset = range.start + element.get(0).map_or(0, |m| m.start());
+                found.push(markdown[..offset.min(markdown.len())].matches('\n').count() + 1);
+            }
+        }
+    }
+    found
+}
+
 /// The language a file's name says it is written in, where a block's language must match it.
 fn file_language(path: &str) -> Option<&'static str> {
     let name = path.rsplit('/').next().unwrap_or(path);
@@ -261,6 +292,12 @@ pub fn check_page(
         errors.push(format!(
             "{shown}:{line}: an indented code block: only fenced blocks are sorted and tested; \
              fence it with its language (```rust, ```text, …), or indent it less"
+        ));
+    }
+    for line in html_rust_code(source) {
+        errors.push(format!(
+            "{shown}:{line}: raw HTML code coloured as Rust (class language-rust): it is not \
+             tested; write a ```rust block"
         ));
     }
     let fences = fences(source);

@@ -168,6 +168,28 @@ mod pages {
     }
 
     #[test]
+    fn raw_html_code_coloured_as_rust_is_refused() {
+        let content = page(RELOAD);
+        let heading = content.find("\n## ").expect("a second-level heading") + 1;
+        let mut broken = content.clone();
+        broken.insert_str(
+            heading,
+            "<pre><code class=\"language-rust\">fn main() { panic!() }\n</code></pre>\n\n",
+        );
+        let line = content[..heading].lines().count() + 1;
+        assert_first(
+            &check(RELOAD, &broken),
+            RELOAD,
+            line,
+            "raw HTML code coloured as Rust",
+        );
+        let toml = "<pre><code class=\"language-toml\">[dependencies]\n</code></pre>\n\n";
+        let mut fine = content.clone();
+        fine.insert_str(heading, toml);
+        assert_eq!(check(RELOAD, &fine), Vec::<String>::new());
+    }
+
+    #[test]
     fn an_indented_code_block_is_refused() {
         let content = page(RELOAD);
         let heading = content.find("\n## ").expect("a second-level heading") + 1;
