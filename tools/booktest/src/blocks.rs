@@ -336,6 +336,25 @@ pub fn check_page(
             ));
         }
         let language = block_language(info);
+        let files: Vec<String> = shown_files.iter().flatten().map(file_of).collect();
+        for file in &files {
+            if file.starts_with("tests/compile-fail/") && file.ends_with(".stderr") {
+                let case = Path::new(file).with_extension("rs");
+                let case = case.to_string_lossy();
+                let previous = index.checked_sub(1).map(|i| &fences[i]);
+                let follows_its_case = files.len() == 1
+                    && previous.is_some_and(|p| {
+                        info_tokens(&p.info).contains(&"compile_fail")
+                            && include_of(p).is_some_and(|(f, _)| f == case)
+                    });
+                if !follows_its_case {
+                    errors.push(format!(
+                        "{at}: {file} is the message of {case}: show it alone, right after that \
+                         compile_fail case, and nowhere else"
+                    ));
+                }
+            }
+        }
         for directive in shown_files.into_iter().flatten() {
             let file = file_of(&directive);
             if let Some(written) = file_language(&file) {
@@ -387,9 +406,9 @@ pub fn check_page(
             let wanted = wanted.to_string_lossy();
             let next = fences.get(index + 1);
             let adjacent = next.is_some_and(|n| {
-                lines[fence.end_line..n.fence_line - 1]
-                    .iter()
-                    .all(|l| l.trim().is_empty())
+                lines
+                    .get(fence.end_line..n.fence_line - 1)
+                    .is_some_and(|between| between.iter().all(|l| l.trim().is_empty()))
             });
             let message = next.and_then(|n| {
                 include_of(n).filter(|(_, d)| d.kind == "include" && d.selector.is_none())
@@ -409,21 +428,6 @@ pub fn check_page(
                         Some((f, _)) if *f != wanted => format!(" (it shows {f})"),
                         _ => String::new(),
                     }
-                ));
-            }
-        }
-        if file.starts_with("tests/compile-fail/") && file.ends_with(".stderr") {
-            let case = Path::new(&file).with_extension("rs");
-            let case = case.to_string_lossy();
-            let previous = index.checked_sub(1).map(|i| &fences[i]);
-            let follows_its_case = previous.is_some_and(|p| {
-                info_tokens(&p.info).contains(&"compile_fail")
-                    && include_of(p).is_some_and(|(f, _)| f == case)
-            });
-            if !follows_its_case {
-                errors.push(format!(
-                    "{at}: {file} is the message of {case}: show it right after that \
-                     compile_fail case, and nowhere else"
                 ));
             }
         }

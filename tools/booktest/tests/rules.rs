@@ -244,6 +244,23 @@ mod pages {
         let message = "```text\n{{#include ../../tests/compile-fail/ch10/10-01-hierarchical-package/private_function.stderr}}\n```\n";
         let errors = check_with(CASES, message, "");
         assert_first(&errors, CASES, line, "private_function.stderr");
+
+        // A case's message shown together with another file, in the block after it.
+        let other = "{{#include ../../tests/compile-fail/ch10/10-01-hierarchical-package/private_module.stderr}}\n```\n";
+        let errors = check_with(
+            CASES,
+            message,
+            &message.replace("}}\n```\n", &format!("}}}}\n{other}")),
+        );
+        assert_first(&errors, CASES, line, "must be ```text with only");
+        let message_line = line_of(CASES, "private_function.stderr}}") - 1;
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with(&format!("src/{CASES}:{message_line}: "))
+                    && e.contains("show it alone")),
+            "{errors:#?}"
+        );
     }
 
     #[test]
