@@ -3,6 +3,13 @@
 
 use std::panic;
 
+// The rules as build.rs compiles them (src/blocks.rs is not part of the library).
+#[path = "../src/blocks.rs"]
+mod blocks;
+#[allow(dead_code)]
+#[path = "../src/check.rs"]
+mod check;
+
 /// Compiles `code` as a `no_run` block written in a page, through skeptic, as
 /// tests/snippets.rs does (checking only: the editions differ at compile time).
 fn compiles_as_page_block(code: &str) -> bool {
@@ -56,7 +63,7 @@ mod pages {
     use std::fs;
     use std::path::{Path, PathBuf};
 
-    use booktest::blocks::{check_page, complete_rust, highlighted_as_rust};
+    use crate::blocks::{check_page, complete_rust, highlighted_as_rust};
 
     fn root() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -110,8 +117,9 @@ mod pages {
         assert!(first.contains(says), "expected {says:?} in {first}");
     }
 
-    const RELOAD: &str = "ch10/10-06-reloading-modules.md";
-    const COUNTER: &str = "```rust,noplayground\n{{#rustdoc_include ../../examples/ch10/10-06-reloading-modules/counter.rs:counter}}";
+    /// A page of ordinary size (check_page reads and parses every fragment of it).
+    const PAGE: &str = "ch10/10-10-load-by-name.md";
+    const BLOCK: &str = "```rust,noplayground\n{{#rustdoc_include ../../examples/ch10/10-10-load-by-name/commands.rs:match}}";
 
     #[test]
     fn every_real_page_passes() {
@@ -139,19 +147,15 @@ mod pages {
 
     #[test]
     fn a_block_coloured_as_rust_must_be_fenced_rust() {
-        let line = line_of(RELOAD, "counter.rs:counter}}") - 1;
+        let line = line_of(PAGE, "commands.rs:match}}") - 1;
         for fence in ["```rs,noplayground", "```Rust,noplayground", "```RS"] {
-            let errors = check_with(
-                RELOAD,
-                COUNTER,
-                &COUNTER.replace("```rust,noplayground", fence),
-            );
-            assert_first(&errors, RELOAD, line, "is coloured as Rust in the book");
+            let errors = check_with(PAGE, BLOCK, &BLOCK.replace("```rust,noplayground", fence));
+            assert_first(&errors, PAGE, line, "is coloured as Rust in the book");
         }
         // A new block that panics, fenced `rs`, at the end of the page.
-        let content = page(RELOAD) + "\n```rs\nfn main() { panic!(\"untested\") }\n```\n";
+        let content = page(PAGE) + "\n```rs\nfn main() { panic!(\"untested\") }\n```\n";
         let line = content.lines().count() - 2;
-        assert_first(&check(RELOAD, &content), RELOAD, line, "write ```rust");
+        assert_first(&check(PAGE, &content), PAGE, line, "write ```rust");
     }
 
     #[test]
@@ -181,7 +185,7 @@ mod pages {
 
     #[test]
     fn raw_html_code_coloured_as_rust_is_refused() {
-        let content = page(RELOAD);
+        let content = page(PAGE);
         let heading = content.find("\n## ").expect("a second-level heading") + 1;
         let mut broken = content.clone();
         broken.insert_str(
@@ -190,20 +194,20 @@ mod pages {
         );
         let line = content[..heading].lines().count() + 1;
         assert_first(
-            &check(RELOAD, &broken),
-            RELOAD,
+            &check(PAGE, &broken),
+            PAGE,
             line,
             "raw HTML code coloured as Rust",
         );
         let toml = "<pre><code class=\"language-toml\">[dependencies]\n</code></pre>\n\n";
         let mut fine = content.clone();
         fine.insert_str(heading, toml);
-        assert_eq!(check(RELOAD, &fine), Vec::<String>::new());
+        assert_eq!(check(PAGE, &fine), Vec::<String>::new());
     }
 
     #[test]
     fn an_indented_code_block_is_refused() {
-        let content = page(RELOAD);
+        let content = page(PAGE);
         let heading = content.find("\n## ").expect("a second-level heading") + 1;
         let mut broken = content.clone();
         broken.insert_str(
@@ -211,23 +215,18 @@ mod pages {
             "    fn main() { let n: u32 = \"not a number\"; }\n\n",
         );
         let line = content[..heading].lines().count() + 1;
-        assert_first(
-            &check(RELOAD, &broken),
-            RELOAD,
-            line,
-            "an indented code block",
-        );
+        assert_first(&check(PAGE, &broken), PAGE, line, "an indented code block");
     }
 
     #[test]
     fn a_block_cannot_ask_for_another_edition() {
-        let line = line_of(RELOAD, "counter.rs:counter}}") - 1;
+        let line = line_of(PAGE, "commands.rs:match}}") - 1;
         let errors = check_with(
-            RELOAD,
-            COUNTER,
-            &COUNTER.replace("```rust,noplayground", "```rust,edition2021,noplayground"),
+            PAGE,
+            BLOCK,
+            &BLOCK.replace("```rust,noplayground", "```rust,edition2021,noplayground"),
         );
-        assert_first(&errors, RELOAD, line, "asks for edition2021");
+        assert_first(&errors, PAGE, line, "asks for edition2021");
     }
 
     const CASES: &str = "ch10/10-01-hierarchical-package.md";
@@ -277,7 +276,6 @@ mod pages {
 
     #[test]
     fn a_shown_part_must_be_complete_rust() {
-        const PAGE: &str = "ch10/10-10-load-by-name.md";
         let file = root().join("examples/ch10/10-10-load-by-name/main.rs");
         let lines: Vec<String> = fs::read_to_string(file)
             .expect("read main.rs")
@@ -322,14 +320,14 @@ mod pages {
 
     #[test]
     fn a_manifest_is_included_not_typed() {
-        const PAGE: &str = "ch10/10-05-one-namespace.md";
+        const SHOP: &str = "ch10/10-05-one-namespace.md";
         let shown = "```toml\n{{#include ../../Cargo.toml:shop}}\n```";
         let typed = "```toml\nshop = { path = \"crates/ch10-shop\" }\n```";
-        let line = line_of(PAGE, "Cargo.toml:shop}}") - 1;
-        let errors = check_with(PAGE, shown, typed);
+        let line = line_of(SHOP, "Cargo.toml:shop}}") - 1;
+        let errors = check_with(SHOP, shown, typed);
         assert_first(
             &errors,
-            PAGE,
+            SHOP,
             line,
             "typed into the page is checked by nothing",
         );
@@ -343,14 +341,10 @@ mod pages {
         let errors = check_with(RUN, output, &output.replace("```console", "```rust"));
         assert_first(&errors, RUN, line, "is not rust");
         // A program shown as text, or as TOML.
-        let line = line_of(RELOAD, "counter.rs:counter}}") - 1;
+        let line = line_of(PAGE, "commands.rs:match}}") - 1;
         for fence in ["```text", "```toml"] {
-            let errors = check_with(
-                RELOAD,
-                COUNTER,
-                &COUNTER.replace("```rust,noplayground", fence),
-            );
-            assert_first(&errors, RELOAD, line, "counter.rs is rust");
+            let errors = check_with(PAGE, BLOCK, &BLOCK.replace("```rust,noplayground", fence));
+            assert_first(&errors, PAGE, line, "commands.rs is rust");
         }
         // A compile-fail message shown as Rust.
         let message = "```text\n{{#include ../../tests/compile-fail/ch10/10-01-hierarchical-package/private_function.stderr}}";
