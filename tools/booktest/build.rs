@@ -5,7 +5,13 @@
 //! The build fails, naming the chapter, its line and the directive, when:
 //! - an included file, anchor or line range does not exist, or an anchor region is empty;
 //! - a Rust block renders with every line hidden (what a misspelled anchor used to do);
-//! - a fenced block has no language, or a Rust block has no way of being tested.
+//! - a fenced block has no language, or a Rust block has no way of being tested;
+//! - a rule of src/blocks.rs is broken: a block coloured as Rust not fenced ```rust, another
+//!   edition asked for, an indented code block, a file shown in another language, a shown
+//!   part that is not complete Rust, a compile_fail case not followed by its own `.stderr`;
+//! - book.toml's edition is not the one skeptic compiles page blocks in.
+//!
+//! Refusals are `cargo::error=` lines, which cargo prints first (`error: booktest@…: src/…`).
 //!
 //! Outputs in `OUT_DIR`:
 //! - `book/<chapter>.md`: each chapter as mdBook renders it (includes expanded);
@@ -21,8 +27,10 @@ use std::path::{Path, PathBuf};
 use mdbook_driver::MDBook;
 use mdbook_driver::book::BookItem;
 use mdbook_driver::builtin_renderers::MarkdownRenderer;
-use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag};
+use pulldown_cmark::{Event, Parser};
 
+#[path = "src/blocks.rs"]
+mod blocks;
 #[path = "src/check.rs"]
 mod check;
 #[path = "src/links.rs"]
@@ -30,17 +38,8 @@ mod links;
 #[allow(dead_code)]
 #[path = "src/rust_uses.rs"]
 mod rust_uses;
+use blocks::{fences, html_rust_code, indented_blocks, info_tokens, only_directive};
 use check::{check_directives, directives, is_hidden, normalize, shown_path};
-
-/// A fenced code block, located in its file.
-struct Fence {
-    info: String,
-    /// 1-based line of the opening fence.
-    fence_line: usize,
-    /// What skeptic puts in the test name: newlines before the block's first text.
-    skeptic_line: usize,
-    text: String,
-}
 
 /// How a Rust block is tested.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -100,6 +99,12 @@ fn main() {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
 
+    // For tests that run a block through skeptic themselves (tests/rules.rs).
+    println!(
+        "cargo:rustc-env=BOOKTEST_TARGET={}",
+        env::var("TARGET").expect("TARGET")
+    );
+
     let mut errors = Vec::new();
     check_mdbook_pin(&root, &mut errors);
 
@@ -110,6 +115,7 @@ fn main() {
         )]),
     };
     let src_dir = root.join(&book.config.book.src);
+    let edition = check_edition(&root, &manifest_dir, &mut errors);
 
     // Source chapters, as written.
     let mut sources: Vec<(PathBuf, String)> = Vec::new();
@@ -182,6 +188,32 @@ fn main() {
             fs::create_dir_all(copy.parent().expect("parent")).expect("create OUT_DIR/book");
             fs::write(&copy, expanded).expect("write expanded chapter");
         }
+        let is_page = shown != "README.md";
+        errors.extend(blocks::check_page(
+            &root,
+            chapter_dir,
+            shown,
+            source,
+            is_page,
+            &edition,
+        ));
+        // An included file can start an indented block too.
+        let (written, rendered) = (indented_blocks(source), indented_blocks(expanded));
+        if rendered.len() > written.len() {
+            errors.push(format!(
+                "{shown}: an included file makes an indented code block (line {} after \
+                 includes): only fenced blocks are sorted and tested",
+                rendered[written.len()]
+            ));
+        }
+        let (written, rendered) = (html_rust_code(source), html_rust_code(expanded));
+        if rendered.len() > written.len() {
+            errors.push(format!(
+                "{shown}: an included file has raw HTML code coloured as Rust (line {} after \
+                 includes): it is not tested; write a ```rust block",
+                rendered[written.len()]
+            ));
+        }
         let flat = shown.trim_start_matches("src/").replace(['/', '\\'], "--");
         let stem = sanitize_test_name(flat.trim_end_matches(".md"));
         let skeptic_copy = classify(
@@ -211,16 +243,45 @@ fn main() {
     }
 }
 
+/// Reports every refusal as a `cargo::error=` line, which cargo prints first and as it is
+/// (`error: booktest@0.1.0: src/ch10/page.md:LINE: …`), and fails the build with them.
 fn fail(errors: &[String]) -> ! {
-    eprintln!();
     for error in errors {
-        eprintln!("error: {error}");
+        println!("cargo::error={}", error.replace(['\n', '\r'], " "));
     }
-    eprintln!(
-        "\nThe book is not consistent with its code ({} problem(s)); fix the chapter(s) named above.",
+    println!(
+        "cargo::error=the book is not consistent with its code ({} problem(s) above)",
         errors.len()
     );
-    std::process::exit(1);
+    // Success, with errors logged: cargo then shows only them, not this script's other output.
+    std::process::exit(0);
+}
+
+/// Skeptic (patched, vendor/skeptic/PATCH.md) compiles page blocks in this package's edition;
+/// the book declares the edition its blocks are written in (book.toml `[rust] edition`, which
+/// mdBook also sends to the playground). They must be one.
+fn check_edition(root: &Path, manifest_dir: &Path, errors: &mut Vec<String>) -> String {
+    let read = |path: &Path, keys: [&str; 2]| -> String {
+        let table: toml::Table = fs::read_to_string(path)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_default();
+        table
+            .get(keys[0])
+            .and_then(|t| t.get(keys[1]))
+            .and_then(|v| v.as_str())
+            .unwrap_or("2015")
+            .to_owned()
+    };
+    let book = read(&root.join("book.toml"), ["rust", "edition"]);
+    let booktest = read(&manifest_dir.join("Cargo.toml"), ["package", "edition"]);
+    if book != booktest {
+        errors.push(format!(
+            "book.toml: [rust] edition = \"{book}\" but tools/booktest/Cargo.toml has edition = \
+             \"{booktest}\", the edition skeptic compiles the page blocks in: make them one"
+        ));
+    }
+    book
 }
 
 /// `mdbook-driver` (which expands the book here) must be the version of the pinned `mdbook`
@@ -258,44 +319,6 @@ fn check_mdbook_pin(root: &Path, errors: &mut Vec<String>) {
              mdbook-driver {locked}: pin both to the same version"
         ));
     }
-}
-
-fn fences(markdown: &str) -> Vec<Fence> {
-    let mut found = Vec::new();
-    let mut current: Option<Fence> = None;
-    for (event, range) in Parser::new(markdown).into_offset_iter() {
-        match event {
-            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
-                let fence_line = markdown[..range.start].matches('\n').count() + 1;
-                current = Some(Fence {
-                    info: info.to_string(),
-                    fence_line,
-                    skeptic_line: 0,
-                    text: String::new(),
-                });
-            }
-            Event::Text(text) => {
-                if let Some(fence) = current.as_mut() {
-                    if fence.text.is_empty() {
-                        fence.skeptic_line = markdown[..range.start].matches('\n').count();
-                    }
-                    fence.text.push_str(&text);
-                }
-            }
-            Event::End(Tag::CodeBlock(CodeBlockKind::Fenced(_))) => {
-                found.extend(current.take());
-            }
-            _ => {}
-        }
-    }
-    found
-}
-
-/// The info string's words, split as rustdoc and skeptic split them.
-fn info_tokens(info: &str) -> Vec<&str> {
-    info.split(|c: char| !(c == '_' || c == '-' || c.is_alphanumeric()))
-        .filter(|t| !t.is_empty())
-        .collect()
 }
 
 /// Sorts the blocks of one document, checks each can be tested, and returns the copy of the
@@ -347,16 +370,7 @@ fn classify(
             ));
             continue;
         }
-        let body: Vec<&str> = src.text.lines().filter(|l| !l.trim().is_empty()).collect();
-        let only_directive = match body.as_slice() {
-            // The block's one line is the directive, with nothing around it.
-            [one] => directives(one)
-                .into_iter()
-                .next()
-                .filter(|_| one.trim().starts_with("{{#") && one.trim().ends_with("}}")),
-            _ => None,
-        };
-        let included = only_directive
+        let included = only_directive(&src.text)
             .as_ref()
             .map(|d| shown_path(root, &normalize(&chapter_dir.join(&d.path))))
             .unwrap_or_default();
@@ -449,7 +463,8 @@ fn write_book_tests(out_dir: &Path, blocks: &[Block], errors: &mut Vec<String>) 
     let generated =
         fs::read_to_string(out_dir.join("skeptic-tests.rs")).expect("skeptic wrote its tests");
     let mut out = String::from("// Generated by tools/booktest/build.rs from skeptic's tests.\n");
-    let mut location: Option<(&str, usize)> = None;
+    // Page, line, and whether the block's code is written in the page (not included).
+    let mut location: Option<(&str, usize, bool)> = None;
     let mut count = 0;
     for line in generated.lines() {
         if line.trim() == "extern crate skeptic;" {
@@ -463,7 +478,7 @@ fn write_book_tests(out_dir: &Path, blocks: &[Block], errors: &mut Vec<String>) 
             location = blocks.iter().find_map(|b| {
                 let (stem, n) = b.skeptic_name_suffix.as_ref()?;
                 (name.starts_with(stem.as_str()) && name.ends_with(&format!("_line_{n}")))
-                    .then_some((b.chapter.as_str(), b.line))
+                    .then_some((b.chapter.as_str(), b.line, b.included.is_empty()))
             });
             if location.is_none() {
                 errors.push(format!(
@@ -473,12 +488,29 @@ fn write_book_tests(out_dir: &Path, blocks: &[Block], errors: &mut Vec<String>) 
             count += 1;
         }
         let mut line = line.to_owned();
+        // Named by the line of the page, not of skeptic's expanded copy.
+        if let Some((chapter, at, _)) = location
+            && let Some(name) = line
+                .strip_prefix("#[test] fn ")
+                .and_then(|rest| rest.split_once("()"))
+                .map(|(name, _)| name.to_owned())
+        {
+            let stem = sanitize_test_name(
+                chapter
+                    .trim_start_matches("src/")
+                    .trim_end_matches(".md")
+                    .replace(['/', '\\'], "--")
+                    .as_str(),
+            );
+            line = line.replacen(&name, &format!("{stem}_line_{at}"), 1);
+        }
         for call in ["run_test", "compile_test"] {
             let from = format!("skeptic::rt::{call}(");
             if line.contains(&from)
-                && let Some((chapter, at)) = location
+                && let Some((chapter, at, in_page)) = location
             {
-                line = line.replace(&from, &format!("booktest::{call}(r#\"{chapter}\"#, {at}, "));
+                let to = format!("booktest::{call}(r#\"{chapter}\"#, {at}, {in_page}, ");
+                line = line.replace(&from, &to);
             }
         }
         out.push_str(&line);

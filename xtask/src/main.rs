@@ -143,7 +143,7 @@ fn serve(args: &[String]) -> Result<(), String> {
 fn bless() -> Result<(), String> {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
-        .args(["test", "--workspace", "--no-fail-fast"])
+        .args(["test", "--no-fail-fast"])
         .env("SNAPSHOTS", "overwrite")
         .env("TRYBUILD", "overwrite")
         .current_dir(root())

@@ -42,9 +42,14 @@ fn the_real_chapters_pass() {
 fn a_misspelled_anchor_fails_with_the_message_the_book_shows() {
     let errors = check_with("main.rs:aliases}}", "main.rs:aliasses}}");
     assert_eq!(errors.len(), 1, "{errors:#?}");
-    // "How this book is tested" includes this file: keep the message it shows real.
-    // (`\{{#` keeps mdBook from expanding the quoted directive.)
-    let shown = format!("error: {}\n", errors[0].replace("{{#", "\\{{#"));
+    // "How this book is tested" includes this file: keep the message it shows real, as cargo
+    // prints build.rs's `cargo::error=` lines. (`\{{#` keeps mdBook from expanding the quoted
+    // directive.)
+    let shown = format!(
+        "error: booktest@{}: {}\n",
+        env!("CARGO_PKG_VERSION"),
+        errors[0].replace("{{#", "\\{{#")
+    );
     let file = root().join("tools/booktest/tests/misspelled-anchor.txt");
     if let Err(difference) = book_support::snapshot::check(&file, &shown) {
         panic!("the message changed: {difference}");

@@ -35,7 +35,7 @@ fn every_rust_block_is_accounted_for() {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for b in BLOCKS {
         *counts.entry(b.kind).or_default() += 1;
-        let at = format!("{}:{} (```{})", b.chapter, b.line, b.info);
+        let at = format!("{}:{}: ```{}", b.chapter, b.line, b.info);
         match b.kind {
             "skeptic" | "ignored" => {}
             "example" => {
@@ -77,7 +77,14 @@ fn every_rust_block_is_accounted_for() {
             other => problems.push(format!("{at}: unknown kind {other}")),
         }
     }
-    let summary = format!(
+    // Straight to the terminal: the test harness would swallow println! of a passing test.
+    let _ = std::io::stdout().write_all(summary(&counts).as_bytes());
+    assert_none(&problems);
+}
+
+/// The counts `every_rust_block_is_accounted_for` prints, one line.
+fn summary(counts: &BTreeMap<&str, usize>) -> String {
+    format!(
         "book blocks: {} Rust blocks: {} run by skeptic, {} shown from code Cargo builds and tests, \
          {} checked to fail to compile, {} ignored with a reason\n",
         BLOCKS.len(),
@@ -85,10 +92,49 @@ fn every_rust_block_is_accounted_for() {
         counts.get("example").unwrap_or(&0),
         counts.get("compile_fail").unwrap_or(&0),
         counts.get("ignored").unwrap_or(&0),
+    )
+}
+
+/// Fails with the problems, each (page:line first) on its own line of the test's output before
+/// the panic message, so the first line of a failure names a page.
+fn assert_none(problems: &[String]) {
+    for problem in problems {
+        eprintln!("{problem}");
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problem(s), listed above",
+        problems.len()
     );
-    // Straight to the terminal: the test harness would swallow println! of a passing test.
-    let _ = std::io::stdout().write_all(summary.as_bytes());
-    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
+}
+
+/// "How this book is tested" shows the counts by including `counts.txt`: it must be current.
+#[test]
+fn the_counts_the_book_shows_are_current() {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for b in BLOCKS {
+        *counts.entry(b.kind).or_default() += 1;
+    }
+    let file = root().join("tools/booktest/tests/counts.txt");
+    let now = summary(&counts);
+    let page = "src/how-this-book-is-tested.md";
+    let line = fs::read_to_string(root().join(page))
+        .expect("read the page")
+        .lines()
+        .position(|l| l.contains("tests/counts.txt"))
+        .map_or(0, |n| n + 1);
+    assert!(
+        line > 0,
+        "{page} no longer includes tools/booktest/tests/counts.txt"
+    );
+    // Compared by snapbox; `cargo xtask bless` rewrites the file.
+    assert_none(&match book_support::snapshot::check(&file, &now) {
+        Ok(()) => Vec::new(),
+        Err(difference) => vec![format!(
+            "{page}:{line}: shows the counts of tools/booktest/tests/counts.txt, not the book's \
+             now\n{difference}"
+        )],
+    });
 }
 
 #[test]
@@ -116,7 +162,7 @@ fn every_rust_file_under_examples_belongs_to_a_package_cargo_test_tests() {
             Some(_) => {}
         }
     }
-    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
+    assert_none(&problems);
 }
 
 /// A reader finds the page of any program in one hop, and a compile error in a program names
@@ -156,7 +202,7 @@ fn every_recipe_package_mirrors_the_chapter_that_shows_it() {
             ));
         }
     }
-    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
+    assert_none(&problems);
 }
 
 /// Crates the mdBook playground may run besides the standard library. None: the playground's
@@ -238,7 +284,7 @@ fn the_run_button_shows_only_on_blocks_the_playground_can_run() {
             runnable += 1;
         } else {
             problems.push(format!(
-                "{}:{} (```{}): the playground cannot run this block: {}. Write its fence as \
+                "{}:{}: ```{}: the playground cannot run this block: {}. Write its fence as \
                  ```{},noplayground so mdBook shows no Run button.",
                 b.chapter,
                 b.line,
@@ -250,5 +296,5 @@ fn the_run_button_shows_only_on_blocks_the_playground_can_run() {
     }
     let _ = std::io::stdout()
         .write_all(format!("playground: {runnable} Rust block(s) with a Run button\n").as_bytes());
-    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
+    assert_none(&problems);
 }

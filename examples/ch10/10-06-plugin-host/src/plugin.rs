@@ -371,8 +371,10 @@ impl Plugin {
         *state = next;
         Ok(answer)
     }
-    // ANCHOR_END: plugin
+}
+// ANCHOR_END: plugin
 
+impl Plugin {
     /// Where the private copy this plugin was loaded from was (it is deleted once open): the
     /// tests check that a reload makes a new one and that no copy is left behind.
     pub fn copy_path(&self) -> &Path {
