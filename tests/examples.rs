@@ -9,8 +9,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use book_support::root;
-use book_support::snapshot;
 use book_support::workspace::{Package, recipes};
+use book_support::{pages, snapshot};
 use walkdir::WalkDir;
 
 const TIME_LIMIT: Duration = Duration::from_secs(120);
@@ -115,11 +115,13 @@ fn check_program(recipe: &Package) -> Option<String> {
         Some(_) => {}
     }
     // The page shows output.txt: the program must print exactly that.
-    snapshot::check(&recipe.path().join("output.txt"), &stdout)
-        .err()
-        .map(|difference| {
-            format!("{name}: prints something else than its page shows\n{difference}")
-        })
+    let shown = recipe.path().join("output.txt");
+    snapshot::check(&shown, &stdout).err().map(|difference| {
+        format!(
+            "{}{name} prints something else than the page shows\n{difference}",
+            pages::first_place(&shown)
+        )
+    })
 }
 
 /// The chapters that show files of the example in `dir`, to name them in failures.
