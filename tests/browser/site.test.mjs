@@ -322,7 +322,9 @@ test('every page that shows a package shows how to run it, with its Cargo.toml',
     const toml = await page.locator('pre code.language-toml').allTextContents();
     const commands = (await page.locator('pre code.language-console').allTextContents()).join('\n');
     assert.ok(toml.some((t) => t.includes('[package]')), `${recipe.md}: no package manifest shown`);
-    assert.match(commands, /\$ cargo (run|test) -p \S+/, `${recipe.md}: no cargo command for the package`);
+    // `cargo run -p NAME` in a console block or in the section's sentence.
+    const text = await page.locator('main').innerText();
+    assert.match(text, /cargo (run|test) -p \S+/, `${recipe.md}: no cargo command for the package`);
     assert.match(commands, /\$ cp -r examples\/\S+/, `${recipe.md}: no copy-the-folder command`);
     assert.deepEqual(problems, []);
     await page.close();
