@@ -151,6 +151,9 @@ test('every page of SUMMARY.md loads with no console error', async () => {
     const { page, problems } = await open(relative);
     const h1 = await page.locator('main h1').first().textContent();
     if (!h1?.trim()) problems.push('no heading in <main>');
+    // An include's marker lines must never reach the reader.
+    const shown = await page.locator('main').innerText();
+    if (/ANCHOR(_END)?:/.test(shown)) problems.push('shows an ANCHOR marker line');
     if (problems.length) failures.push(`${relative}:\n  ${problems.join('\n  ')}`);
     await page.close();
   }
