@@ -122,6 +122,8 @@ mod tests {
             name_and_value(Max, &[1.0, f64::NAN]).1,
             Err(StatsError::NotANumber { at: 1 })
         );
+        // The fold starts at -inf, not f64::MIN (the most negative *finite* value).
+        assert_eq!(Max.of(&[f64::NEG_INFINITY]), Ok(f64::NEG_INFINITY));
     }
     // ANCHOR_END: tests
 }

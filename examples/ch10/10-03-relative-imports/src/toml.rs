@@ -1,6 +1,8 @@
 //! `crate::toml`: our own small TOML writer, named like the `toml` crate this package also
 //! depends on. Which of the two a path means is the subject of the recipe.
 
+use std::fmt::Write as _; // for `writeln!` into a String
+
 /// Says which `toml` a path reached: the crate has no item of this name.
 pub const NAME: &str = "our own module, crate::toml";
 
@@ -9,9 +11,10 @@ pub fn render(pairs: &[(&str, Value)]) -> String {
     let mut out = String::new();
     for (key, value) in pairs {
         match value {
-            Value::Text(text) => out.push_str(&format!("{key} = {text:?}\n")),
-            Value::Number(n) => out.push_str(&format!("{key} = {n}\n")),
+            Value::Text(text) => writeln!(out, "{key} = {text:?}"),
+            Value::Number(n) => writeln!(out, "{key} = {n}"),
         }
+        .expect("writing to a String cannot fail");
     }
     out
 }

@@ -56,14 +56,21 @@ fn an_error_returned_from_main_is_printed_with_debug_and_exits_1() {
 
 /// The console session the 10.7 page shows, `session.txt` beside this package's Cargo.toml:
 /// each command is run as written, with the `cargo` that runs this test (`-q` keeps cargo's
-/// own progress lines out, so what it prints is the program's), and its output recorded.
+/// own progress lines out, so what it prints is the program's), and its output recorded, what
+/// it writes to stderr included (as a terminal shows both). A command expected to fail carries
+/// its exit code in the comment the page shows.
 /// Compared by snapbox; after a reviewed change: `SNAPSHOTS=overwrite cargo test -p ch10-runnable`.
 #[test]
 fn the_session_shown_on_the_page_is_what_its_commands_print() {
     let mut session = String::new();
-    for command in [
-        "cargo run -q -p ch10-runnable -- Ada Grace",
-        "cargo run -q -p ch10-runnable --bin tally -- 1 2 39",
+    for (command, exits, why) in [
+        ("cargo run -q -p ch10-runnable -- Ada Grace", 0, ""),
+        ("cargo run -q -p ch10-runnable --bin tally -- 1 2 39", 0, ""),
+        (
+            "cargo run -q -p ch10-runnable -- --loud",
+            2,
+            "a usage error",
+        ),
     ] {
         let args: Vec<&str> = command.split_whitespace().skip(1).collect();
         let out = Command::new(env!("CARGO"))
@@ -71,8 +78,53 @@ fn the_session_shown_on_the_page_is_what_its_commands_print() {
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .output()
             .unwrap_or_else(|e| panic!("run {command}: {e}"));
-        assert!(out.status.success(), "{command}: {}", text(&out.stderr));
-        session.push_str(&format!("$ {command}\n{}", text(&out.stdout)));
+        assert_eq!(
+            out.status.code(),
+            Some(exits),
+            "{command}: {}",
+            text(&out.stderr)
+        );
+        let comment = if exits == 0 {
+            String::new()
+        } else {
+            format!("   # exits {exits}: {why}")
+        };
+        session.push_str(&format!(
+            "$ {command}{comment}\n{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        ));
     }
     snapbox::assert_data_eq!(session, snapbox::file!["../session.txt"].raw());
 }
+
+/// `cargo install --root DIR` puts the package's binaries into `DIR/bin` instead of
+/// `~/.cargo/bin`: an installation just for one folder (the page "Python's 10.11–10.14").
+/// Built offline, with the lock file, into a temporary folder that is deleted afterwards.
+// ANCHOR: install_root
+#[test]
+fn cargo_install_root_puts_the_binaries_in_that_folder() {
+    let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("install-root");
+    let _ = std::fs::remove_dir_all(&root);
+    let out = Command::new(env!("CARGO"))
+        .args(["install", "--quiet", "--offline", "--locked", "--path", "."])
+        .arg("--root")
+        .arg(&root)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        // its own build folder, so that this build never waits for the one running the test
+        .env("CARGO_TARGET_DIR", root.join("build"))
+        .output()
+        .expect("run cargo install");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for binary in ["greet", "shout", "tally"] {
+        let path = root.join("bin").join(binary);
+        assert!(path.is_file(), "{} is missing", path.display());
+    }
+    let greet = run(
+        root.join("bin/greet").to_str().expect("utf-8 path"),
+        &["Ada"],
+    );
+    assert_eq!(text(&greet.stdout), "Hello, Ada!\n");
+    std::fs::remove_dir_all(&root).expect("clean up");
+}
+// ANCHOR_END: install_root

@@ -48,6 +48,16 @@ fn demo() {
     }
     // ANCHOR_END: use_match
 
+    println!("\n== an enum, parsed with FromStr");
+    // ANCHOR: use_enum
+    for name in ["reverse", "shout"] {
+        match name.parse::<commands::Name>() {
+            Ok(command) => println!("{}: {}", command.as_str(), command.run()(INPUT)),
+            Err(error) => println!("error: {error}"),
+        }
+    }
+    // ANCHOR_END: use_enum
+
     println!("\n== a table of functions");
     // ANCHOR: use_map
     let table = commands::function_table();
@@ -72,7 +82,7 @@ fn demo() {
 
 #[cfg(test)]
 mod tests {
-    use super::commands::{self, Registry, Repeat, UnknownCommand};
+    use super::commands::{self, DuplicateCommand, Name, Registry, Repeat, UnknownCommand};
 
     // ANCHOR: tests
     #[test]
@@ -101,12 +111,60 @@ mod tests {
     #[test]
     fn a_command_registered_at_run_time_is_found_by_name() {
         let mut registry = Registry::with_builtins();
-        registry.register(Box::new(Repeat {
+        let thrice = Repeat {
             name: "thrice".to_owned(),
             times: 3,
-        }));
+        };
+        assert_eq!(registry.register(Box::new(thrice)), Ok(()));
         let thrice = registry.get("thrice").map(|c| c.run("go"));
         assert_eq!(thrice, Ok("go go go".to_owned()));
+    }
+
+    #[test]
+    fn a_name_that_is_taken_cannot_be_registered_again() {
+        let mut registry = Registry::with_builtins();
+        let upper_again = Repeat {
+            name: "upper".to_owned(),
+            times: 1,
+        };
+        let refused = registry.register(Box::new(upper_again));
+        assert_eq!(
+            refused,
+            Err(DuplicateCommand {
+                name: "upper".to_owned()
+            })
+        );
+        // The first `upper` is still the one registered.
+        let upper = registry.get("upper").map(|c| c.run("a"));
+        assert_eq!(upper, Ok("A".to_owned()));
+    }
+
+    /// Both directions: every variant's name parses back to it, and every string the program
+    /// knows parses to a variant whose function gives what the match gives.
+    #[test]
+    fn the_enum_and_its_names_agree_both_ways() {
+        for name in Name::ALL {
+            assert_eq!(name.as_str().parse::<Name>(), Ok(name));
+        }
+        // No variant is missing from `ALL`: this `match` has no `_`, so a new variant fails to
+        // compile here until it is counted.
+        let position = |name: Name| match name {
+            Name::Count => 0,
+            Name::Reverse => 1,
+            Name::Upper => 2,
+        };
+        for (at, name) in Name::ALL.into_iter().enumerate() {
+            assert_eq!(position(name), at);
+        }
+        for (text, run) in commands::function_table() {
+            let name: Name = text.parse().expect("every table name is a variant");
+            assert_eq!(name.run()("a b"), run("a b"));
+        }
+        let unknown = "shout".parse::<Name>().expect_err("no variant `shout`");
+        assert_eq!(
+            unknown.to_string(),
+            "no command named `shout` (known: count, reverse, upper)"
+        );
     }
     // ANCHOR_END: tests
 

@@ -54,7 +54,10 @@ impl Measure for Max {
     const NAME: &'static str = "max";
 
     fn of(&self, data: &[f64]) -> Result<f64> {
-        Ok(checked(data)?.iter().copied().fold(f64::MIN, f64::max))
+        Ok(checked(data)?
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max))
     }
 }
 

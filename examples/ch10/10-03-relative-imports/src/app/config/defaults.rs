@@ -1,8 +1,10 @@
 //! `crate::app::config::defaults`
 
 // ANCHOR: defaults
+// `super`: the parent module, crate::app::config
+use super::Config;
+// `super::super`: the grandparent, crate::app, then its child `report`
 use super::super::report;
-use super::Config; // `super`: the parent module, crate::app::config // `super::super`: the grandparent, crate::app, then its child
 
 pub const PORT: u16 = 8080;
 
