@@ -37,7 +37,12 @@ function chapters() {
     const text = fs.readFileSync(path.join(ROOT, 'src', md), 'utf8');
     const heading = (text.match(/^# (.+)$/m) || [])[1];
     // A page that shows a recipe's package: it includes code from examples/.
-    const showsPackage = /\{\{#(rustdoc_)?include [^}]*examples\//.test(text);
+    // A recipe page that shows its own package: it includes code from examples/ch10/NN-MM-…/,
+    // with the page's NN-MM (10.6's nested pages show the 10.6 programs).
+    const recipe = (md.match(/(\d+-\d+)-[^/]*\.md$/) || [])[1];
+    const showsPackage =
+      recipe !== undefined &&
+      new RegExp(`\\{\\{#(rustdoc_)?include [^}]*examples/[^/]+/${recipe}-`).test(text);
     found.push({ title, md, html, heading, showsPackage });
   }
   return found;
@@ -335,13 +340,18 @@ test('every page that shows a package shows how to run it, with its Cargo.toml',
   console.log(`Run it locally sections on all ${recipes.length} recipe pages`);
 });
 
+// A heading as text: mdBook's smart punctuation turns ' and " into curly quotes.
+function plain(heading) {
+  return heading.replace(/[\u2018\u2019]/g, "'").replace(/[\u201c\u201d]/g, '"').trim();
+}
+
 test('the print page holds every chapter', async () => {
   const { page, problems } = await open('print.html');
   const headings = new Set(
-    (await page.locator('main h1').allTextContents()).map((h) => h.trim()),
+    (await page.locator('main h1').allTextContents()).map((h) => plain(h)),
   );
   const missing = chapters()
-    .filter((c) => c.heading && !headings.has(c.heading.replace(/`/g, '').trim()))
+    .filter((c) => c.heading && !headings.has(plain(c.heading.replace(/`/g, ''))))
     .map((c) => `${c.md} (# ${c.heading})`);
   assert.deepEqual(missing, [], `chapters missing from print.html: ${missing.join(', ')}`);
   assert.deepEqual(problems, []);
