@@ -170,8 +170,9 @@ impl<T> ConfigHandle<T> {
 }
 
 impl<T: DeserializeOwned + Send + Sync + 'static> Reloader<T> {
-    /// Loads `path` (an error here means there is no good configuration to fall back on),
-    /// then watches it. The receiver hears of every reload and every rejected file.
+    /// Watches `path`'s directory, then loads `path` (so no change between the two is lost; an
+    /// error here means there is no good configuration to fall back on). The receiver hears of
+    /// every reload and every rejected file: read it or drop it, since it is unbounded.
     pub fn start(
         path: impl Into<PathBuf>,
     ) -> Result<(Self, Receiver<ReloadEvent<T>>), ReloadError> {

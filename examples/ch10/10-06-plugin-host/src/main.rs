@@ -21,7 +21,7 @@ use ch10_06_plugin_host::watch::LibraryWatcher;
 /// Owns the state and the active plugin. Reloading takes `&mut self`, so no call the host
 /// made into the old plugin can still be running when it is closed. That is all `&mut`
 /// proves: code the plugin left running itself (a thread, a callback) is ruled out by the
-/// contract in `ch10-plugin-abi`, not by the borrow checker.
+/// contract in `greeter-plugin-abi`, not by the borrow checker.
 struct Host {
     plugins: PluginDir,
     active: Plugin,

@@ -50,8 +50,13 @@ mod tests {
             eprintln!("clippy-driver is not installed: not checked");
             return;
         };
-        assert!(run.status.success(), "{run:?}");
         let said = String::from_utf8(run.stderr).expect("utf-8");
+        // rustup installs a `clippy-driver` proxy even without the clippy component.
+        if !run.status.success() && said.contains("is not installed") {
+            eprintln!("clippy is not installed for this toolchain: not checked");
+            return;
+        }
+        assert!(run.status.success(), "{said}");
         snapbox::assert_data_eq!(said, snapbox::file!["../const_trap.clippy.txt"].raw());
     }
 }
