@@ -14,12 +14,10 @@
 //!
 //! A failure names the page and the line of the command.
 
-use std::fs;
 use std::process::Command;
 
-use book_support::root;
 use book_support::workspace::packages;
-use walkdir::WalkDir;
+use book_support::{pages, root};
 
 /// The paragraph right above a block says why its commands are not run.
 const NOT_RUN: &str = "**Not run:**";
@@ -41,25 +39,10 @@ struct ShownCommand {
     exits: i32,
 }
 
-/// Every page of the book, as written: its path (`src/…`) and its text.
-fn pages() -> Vec<(String, String)> {
-    WalkDir::new(root().join("src"))
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
-        .map(|e| {
-            let page = e.path().strip_prefix(root()).expect("under the repository");
-            let text = fs::read_to_string(e.path()).expect("read page");
-            (page.display().to_string(), text)
-        })
-        .collect()
-}
-
 fn blocks() -> Vec<Block> {
-    pages()
+    pages::all()
         .iter()
-        .flat_map(|(page, text)| blocks_in(page, text))
+        .flat_map(|(page, text)| blocks_in(&page.display().to_string(), text))
         .collect()
 }
 
@@ -218,7 +201,8 @@ fn every_command_a_page_shows_is_run_or_marked_not_run() {
     }
     // Commands written in a sentence, `cargo run -p NAME` or `cargo test -p NAME`, must name a
     // package that `cargo test` tests (the programs themselves run in tests/examples.rs).
-    for (page, text) in pages() {
+    for (page, text) in pages::all() {
+        let page = page.display();
         for (n, line) in text.lines().enumerate() {
             for span in line.split('`').skip(1).step_by(2) {
                 let words: Vec<&str> = span.split_whitespace().collect();

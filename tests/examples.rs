@@ -3,7 +3,6 @@
 //! the programs first (`cargo build --bins`). To accept a new output after review:
 //! `cargo xtask bless`.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -11,7 +10,6 @@ use std::time::{Duration, Instant};
 use book_support::root;
 use book_support::workspace::{Package, recipes};
 use book_support::{pages, snapshot};
-use walkdir::WalkDir;
 
 const TIME_LIMIT: Duration = Duration::from_secs(120);
 
@@ -55,8 +53,9 @@ fn every_program_runs_and_prints_what_its_chapter_shows() {
 
 /// Runs one program; returns what is wrong with it, if anything.
 fn check_program(recipe: &Package) -> Option<String> {
-    let shown_in = chapters_showing(&recipe.path());
-    let name = format!("{} (shown in {})", recipe.name, shown_in.join(", "));
+    // Every message starts with the page and line that show this program's output.
+    let shown = recipe.path().join("output.txt");
+    let name = format!("{}{}", pages::first_place(&shown), recipe.name);
     let Some(bin) = &recipe.bin else {
         return Some(format!(
             "{name}: has an output.txt but no binary for `cargo run` (set `default-run`)"
@@ -71,7 +70,7 @@ fn check_program(recipe: &Package) -> Option<String> {
     }
     let started = Instant::now();
     let mut child = Command::new(&binary)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(root())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -115,37 +114,7 @@ fn check_program(recipe: &Package) -> Option<String> {
         Some(_) => {}
     }
     // The page shows output.txt: the program must print exactly that.
-    let shown = recipe.path().join("output.txt");
-    snapshot::check(&shown, &stdout).err().map(|difference| {
-        format!(
-            "{}{name} prints something else than the page shows\n{difference}",
-            pages::first_place(&shown)
-        )
-    })
-}
-
-/// The chapters that show files of the example in `dir`, to name them in failures.
-fn chapters_showing(dir: &Path) -> Vec<String> {
-    let root = root();
-    let relative = dir
-        .strip_prefix(&root)
-        .unwrap_or(dir)
-        .to_string_lossy()
-        .replace('\\', "/");
-    let mut found: Vec<String> = WalkDir::new(root.join("src"))
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| {
-            fs::read_to_string(e.path()).is_ok_and(|text| text.contains(&format!("{relative}/")))
-        })
-        .map(|e| {
-            let path = e.path();
-            path.strip_prefix(&root)
-                .unwrap_or(path)
-                .display()
-                .to_string()
-        })
-        .collect();
-    found.sort();
-    found
+    snapshot::check(&shown, &stdout)
+        .err()
+        .map(|difference| format!("{name} prints something else than the page shows\n{difference}"))
 }

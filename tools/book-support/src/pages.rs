@@ -24,21 +24,31 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// Every page of the book as written, in file-name order: its path relative to the repository
+/// (`src/ch10/….md`) and its text.
+pub fn all() -> Vec<(PathBuf, String)> {
+    let root = root();
+    WalkDir::new(root.join("src"))
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
+        .filter_map(|e| {
+            let text = fs::read_to_string(e.path()).ok()?;
+            let page = e.path().strip_prefix(&root).ok()?.to_owned();
+            Some((page, text))
+        })
+        .collect()
+}
+
 /// Every `src/<page>.md:LINE` whose include directive names `file` (a path in the repository).
 pub fn places_showing(file: &Path) -> Vec<String> {
     let root = root();
     let wanted = normalize(&root.join(file));
     let mut found = Vec::new();
-    let pages = WalkDir::new(root.join("src"))
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "md"));
-    for page in pages {
-        let Ok(text) = fs::read_to_string(page.path()) else {
-            continue;
-        };
-        let dir = page.path().parent().unwrap_or(&root);
+    for (page, text) in all() {
+        let dir = root.join(&page);
+        let dir = dir.parent().unwrap_or(&root);
         for (n, line) in text.lines().enumerate() {
             for directive in line.split("{{#").skip(1) {
                 let Some(rest) = directive
@@ -49,8 +59,7 @@ pub fn places_showing(file: &Path) -> Vec<String> {
                 };
                 let target = rest.split(['}', ':']).next().unwrap_or("").trim();
                 if normalize(&dir.join(target)) == wanted {
-                    let shown = page.path().strip_prefix(&root).unwrap_or(page.path());
-                    found.push(format!("{}:{}", shown.display(), n + 1));
+                    found.push(format!("{}:{}", page.display(), n + 1));
                 }
             }
         }

@@ -4,14 +4,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use book_support::root;
 use booktest::check::{check_directives, is_hidden};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("workspace root")
-}
 
 const CHAPTER: &str = "ch10/10-06-reloading-modules.md";
 

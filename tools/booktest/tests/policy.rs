@@ -7,6 +7,7 @@ use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use book_support::root;
 use book_support::workspace::{owner, packages};
 use walkdir::WalkDir;
 
@@ -23,10 +24,6 @@ struct Block {
 }
 
 include!(concat!(env!("OUT_DIR"), "/blocks.rs"));
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 #[test]
 fn every_rust_block_is_accounted_for() {

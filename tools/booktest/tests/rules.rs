@@ -61,16 +61,11 @@ fn page_blocks_are_compiled_in_the_books_edition() {
 
 mod pages {
     use std::fs;
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     use crate::blocks::{check_page, complete_rust, highlighted_as_rust};
 
-    fn root() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .canonicalize()
-            .expect("workspace root")
-    }
+    use book_support::root;
 
     fn page(chapter: &str) -> String {
         fs::read_to_string(root().join("src").join(chapter)).expect("read the chapter")
