@@ -16,6 +16,7 @@ use greeter_plugin_abi::HostState;
 use ch10_06_plugin_host::compile::{PluginCompiler, fixture, library_file_name};
 use ch10_06_plugin_host::plugin::{CallError, LoadError, Plugin, PluginDir};
 use ch10_06_plugin_host::watch::LibraryWatcher;
+use ch10_06_plugin_host::watchdog::Watchdog;
 
 // ANCHOR: host
 /// Owns the state and the active plugin. Reloading takes `&mut self`, so no call the host
@@ -26,15 +27,24 @@ struct Host {
     plugins: PluginDir,
     active: Plugin,
     state: HostState,
+    /// Reports a call that runs longer than a second: it cannot be stopped, only reported.
+    watchdog: Watchdog,
 }
 
 impl Host {
-    fn new(plugins: PluginDir, first: Plugin) -> Host {
-        Host {
+    fn new(plugins: PluginDir, first: Plugin) -> std::io::Result<Host> {
+        let watchdog = Watchdog::new(Duration::from_secs(1), |running| {
+            eprintln!(
+                "watchdog: greet still running after {} s",
+                running.as_secs()
+            );
+        })?;
+        Ok(Host {
             plugins,
             active: first,
             state: HostState::default(),
-        }
+            watchdog,
+        })
     }
 
     /// Loads `file` and makes it the active plugin. On error the old one stays active.
@@ -46,6 +56,7 @@ impl Host {
     }
 
     fn greet(&mut self, name: &str) -> Result<String, CallError> {
+        let _armed = self.watchdog.arm();
         self.active.greet(&mut self.state, name)
     }
 }
@@ -90,7 +101,7 @@ fn demo() -> Result<(), Box<dyn Error>> {
     install(v1, &library)?;
     let plugins = PluginDir::new(plugin_dir.path())?;
     let first = plugins.load(&library)?;
-    let mut host = Host::new(plugins, first);
+    let mut host = Host::new(plugins, first)?;
     println!("loaded {}", host.active.description());
     println!("  {}", host.greet("Ada")?);
     println!("  {}", host.greet("Grace")?);
@@ -127,7 +138,7 @@ fn demo() -> Result<(), Box<dyn Error>> {
     try_reload(&mut host, &library, "half-written");
     install(v1, &library)?;
     fs::set_permissions(&library, fs::Permissions::from_mode(0o666))?;
-    try_reload(&mut host, &library, "world-writable");
+    try_reload(&mut host, &library, "writable by all");
     try_reload(&mut host, v1, "outside the directory");
     println!("  {}", host.greet("Grace")?);
 
@@ -183,7 +194,7 @@ fn watch(library: &Path) -> Result<(), Box<dyn Error>> {
         .ok_or("the library path has no directory")?;
     let plugins = PluginDir::new(dir)?;
     // Watch before the first load, so no rebuild is missed.
-    let watcher = LibraryWatcher::new(library)?;
+    let mut watcher = LibraryWatcher::new(library)?;
     println!("watching {}", library.display());
     println!("edit plugin/src/lib.rs, then run `cargo build -p greeter-plugin`");
     let first = loop {
@@ -193,7 +204,7 @@ fn watch(library: &Path) -> Result<(), Box<dyn Error>> {
         }
         while !watcher.wait_for_change(Duration::from_secs(60)) {}
     };
-    let mut host = Host::new(plugins, first);
+    let mut host = Host::new(plugins, first)?;
     println!("loaded {}", host.active.description());
     loop {
         match host.greet("world") {

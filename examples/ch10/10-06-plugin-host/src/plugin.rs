@@ -23,8 +23,9 @@ pub enum LoadError {
     NotAFile {
         file: PathBuf,
     },
-    /// Anyone can write it, so anyone could run code in this process.
-    WorldWritable {
+    /// Others can write it (anyone, or a group that is not ours), so they could run code in
+    /// this process.
+    WritableByOthers {
         file: PathBuf,
         mode: u32,
     },
@@ -78,7 +79,7 @@ impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use LoadError::{
             FirstCallFailed, Incomplete, Io, MissingSymbol, NotAFile, NotALibrary,
-            OutsidePluginDir, WorldWritable, WrongAbiVersion, WrongOwner,
+            OutsidePluginDir, WritableByOthers, WrongAbiVersion, WrongOwner,
         };
         match self {
             OutsidePluginDir { file, dir } => write!(
@@ -88,12 +89,19 @@ impl fmt::Display for LoadError {
                 dir.display()
             ),
             NotAFile { file } => write!(f, "{}: not a regular file", file.display()),
-            WorldWritable { file, mode } => write!(
-                f,
-                "{}: world-writable (mode {:o}), anyone could put code in it",
-                file.display(),
-                mode & 0o7777
-            ),
+            WritableByOthers { file, mode } => {
+                let who = if mode & 0o002 != 0 {
+                    "anyone"
+                } else {
+                    "its group"
+                };
+                write!(
+                    f,
+                    "{}: writable by others (mode {:o}), {who} could put code in it",
+                    file.display(),
+                    mode & 0o7777
+                )
+            }
             WrongOwner { file, owner, us } => write!(
                 f,
                 "{}: owned by uid {owner}, not by us (uid {us}) or root",
@@ -154,10 +162,17 @@ impl fmt::Display for CallError {
 impl std::error::Error for CallError {}
 
 /// The one directory plugins are loaded from. Loading a library runs its code, so only files
-/// in here, owned by us (or root) and not world-writable, are loaded.
+/// in here, owned by us (or root) and writable by nobody else, are loaded.
 pub struct PluginDir {
     dir: PathBuf,
-    us: u32,
+    us: Ids,
+}
+
+/// Our effective user and group.
+#[derive(Clone, Copy)]
+struct Ids {
+    uid: u32,
+    gid: u32,
 }
 
 impl PluginDir {
@@ -169,8 +184,9 @@ impl PluginDir {
         let dir = dir.canonicalize().map_err(io_error)?;
         // The directory too: whoever can write in it can swap our plugins.
         let metadata = fs::metadata(&dir).map_err(io_error)?;
-        let us = effective_uid();
+        let us = effective_ids();
         check_owner_and_mode(&dir, &metadata, us)?;
+        remove_stale_copies(&std::env::temp_dir());
         Ok(PluginDir { dir, us })
     }
 
@@ -192,10 +208,11 @@ impl PluginDir {
         let library = opened.map_err(|error| not_a_library(&error, &copy, &file))?;
         check_abi_version(&library, &file)?;
         // SAFETY: the ABI version matches, so these symbols have the types of this ABI.
-        let (describe, greet) = unsafe {
+        let (describe, greet, shutdown) = unsafe {
             (
                 lookup::<abi::DescribeFn>(&library, symbols::DESCRIBE, &file)?,
                 lookup::<abi::GreetFn>(&library, symbols::GREET, &file)?,
+                lookup::<abi::ShutdownFn>(&library, symbols::SHUTDOWN, &file).ok(),
             )
         };
         // SAFETY: `describe` has the type of this ABI and `library` is loaded.
@@ -203,6 +220,7 @@ impl PluginDir {
             .map_err(|error| LoadError::FirstCallFailed { file, error })?;
         Ok(Plugin {
             greet,
+            shutdown,
             description,
             _library: library,
             copy,
@@ -212,7 +230,7 @@ impl PluginDir {
 
     // ANCHOR: read_checked
     /// Reads `file` if it may be loaded: in this directory, a regular file owned by us or
-    /// root, not world-writable, and complete.
+    /// root, writable by nobody else, and complete.
     fn read_checked(&self, file: &Path) -> Result<(PathBuf, Vec<u8>), LoadError> {
         let io_error = |error| LoadError::Io {
             file: file.to_owned(),
@@ -250,10 +268,11 @@ impl PluginDir {
 /// Names are never reused in this process: dlopen caches libraries by path.
 static NEXT_COPY: AtomicU64 = AtomicU64::new(1);
 
-/// Writes `bytes` to a new name in a new directory only we can access (mode 0700).
+/// Writes `bytes` to a new name in a new directory only we can access (mode 0700), named
+/// after this process so that a later host can tell a copy whose host died.
 fn private_copy(bytes: &[u8]) -> io::Result<(tempfile::TempDir, PathBuf)> {
     let dir = tempfile::Builder::new()
-        .prefix("plugin-copy-")
+        .prefix(&format!("{COPY_PREFIX}{}-", std::process::id()))
         .permissions(fs::Permissions::from_mode(0o700))
         .tempdir()?;
     let number = NEXT_COPY.fetch_add(1, Ordering::Relaxed);
@@ -263,6 +282,42 @@ fn private_copy(bytes: &[u8]) -> io::Result<(tempfile::TempDir, PathBuf)> {
     fs::write(&copy, bytes)?;
     Ok((dir, copy))
 }
+
+const COPY_PREFIX: &str = "greeter-copy-";
+
+// ANCHOR: stale_copies
+/// Deletes the private copies of hosts that died before deleting them: a host killed, or
+/// crashed by a library's constructor, inside `dlopen` (the only time a copy exists). A copy
+/// whose host is still running is left alone.
+pub fn remove_stale_copies(temp: &Path) {
+    let Ok(entries) = fs::read_dir(temp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|name| name.strip_prefix(COPY_PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<libc::pid_t>().ok())
+        else {
+            continue;
+        };
+        let owned_by_us = entry
+            .metadata()
+            .is_ok_and(|m| m.uid() == effective_ids().uid);
+        if owned_by_us && !process_exists(pid) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+fn process_exists(pid: libc::pid_t) -> bool {
+    // SAFETY: signal 0 only checks that the process exists; it sends nothing.
+    let result = unsafe { libc::kill(pid, 0) };
+    result == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+// ANCHOR_END: stale_copies
 
 /// dlerror's message, naming the reader's file rather than our private copy.
 fn not_a_library(error: &libloading::Error, copy: &Path, file: &Path) -> LoadError {
@@ -274,27 +329,36 @@ fn not_a_library(error: &libloading::Error, copy: &Path, file: &Path) -> LoadErr
     }
 }
 
-fn effective_uid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
+fn effective_ids() -> Ids {
+    // SAFETY: geteuid and getegid have no preconditions and cannot fail.
+    unsafe {
+        Ids {
+            uid: libc::geteuid(),
+            gid: libc::getegid(),
+        }
+    }
 }
 
-fn check_owner_and_mode(file: &Path, metadata: &fs::Metadata, us: u32) -> Result<(), LoadError> {
-    if metadata.mode() & 0o002 != 0 {
-        return Err(LoadError::WorldWritable {
-            file: file.to_owned(),
-            mode: metadata.mode(),
-        });
+// ANCHOR: owner_and_mode
+/// Only we (or root) may be able to change the file. Group write is allowed for our own
+/// group: with a umask of 002 (user private groups, as on Debian and Ubuntu) every file cargo
+/// writes is group-writable, by a group that holds only us.
+fn check_owner_and_mode(file: &Path, metadata: &fs::Metadata, us: Ids) -> Result<(), LoadError> {
+    let mode = metadata.mode();
+    if mode & 0o002 != 0 || (mode & 0o020 != 0 && metadata.gid() != us.gid) {
+        let file = file.to_owned();
+        return Err(LoadError::WritableByOthers { file, mode });
     }
-    if metadata.uid() != us && metadata.uid() != 0 {
+    if metadata.uid() != us.uid && metadata.uid() != 0 {
         return Err(LoadError::WrongOwner {
             file: file.to_owned(),
             owner: metadata.uid(),
-            us,
+            us: us.uid,
         });
     }
     Ok(())
 }
+// ANCHOR_END: owner_and_mode
 
 // ANCHOR: abi_check
 /// Reads `GREETER_ABI_VERSION` before anything else is looked up or called.
@@ -345,6 +409,7 @@ unsafe fn lookup<T: Copy>(
 /// answer is copied into a host `String`: nothing from the library outlives `library`.
 pub struct Plugin {
     greet: abi::GreetFn,
+    shutdown: Option<abi::ShutdownFn>,
     description: String,
     // Kept for its `Drop`, which closes the library.
     _library: Library,
@@ -373,6 +438,21 @@ impl Plugin {
     }
 }
 // ANCHOR_END: plugin
+
+// ANCHOR: shutdown
+impl Drop for Plugin {
+    /// Lets the plugin stop what it started before `_library` closes it.
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown {
+            // SAFETY: `shutdown` has the type of this ABI and the library is still loaded
+            // (fields are dropped after this function).
+            if let Err(error) = call_with_buffer(|out| unsafe { shutdown(out) }) {
+                eprintln!("{}: shutdown failed: {error}", self.description);
+            }
+        }
+    }
+}
+// ANCHOR_END: shutdown
 
 impl Plugin {
     /// Where the private copy this plugin was loaded from was (it is deleted once open): the

@@ -11,6 +11,7 @@ use tempfile::TempDir;
 
 use super::*;
 use ch10_06_plugin_host::compile::{PluginSource, repo_file};
+use ch10_06_plugin_host::faults;
 use ch10_06_plugin_host::plugin::call_with_buffer;
 
 struct Built {
@@ -99,7 +100,7 @@ impl Setup {
         let plugins = PluginDir::new(dir.path()).unwrap();
         let first = plugins.load(&library).unwrap();
         Setup {
-            host: Host::new(plugins, first),
+            host: Host::new(plugins, first).unwrap(),
             library,
             dir,
         }
@@ -216,7 +217,7 @@ fn files_that_are_not_libraries_are_refused() {
         let error = t.assert_refused(&t.library.clone());
         assert!(matches!(error, LoadError::NotALibrary { .. }), "{error:?}");
         assert!(
-            !error.to_string().contains("plugin-copy-"),
+            !error.to_string().contains("greeter-copy-"),
             "names the copy: {error}"
         );
     }
@@ -247,7 +248,7 @@ fn a_panic_in_the_plugin_is_an_error_and_the_state_is_unchanged() {
         match t.host.greet("Ada") {
             Err(CallError::Panicked { message }) => assert_eq!(
                 message,
-                "index out of bounds: the len is 3 but the index is 3"
+                "index out of bounds: the len is 3 but the index is 3 (at panics.rs:20:38)"
             ),
             other => panic!("expected a caught panic, got {other:?}"),
         }
@@ -273,27 +274,42 @@ fn a_plugin_that_panics_on_its_first_call_is_refused() {
         matches!(
             &error,
             LoadError::FirstCallFailed { error: CallError::Panicked { message }, .. }
-                if message == "describe is broken"
+                if message == "describe is broken (at panics.rs:11:13)"
         ),
         "{error:?}"
     );
 }
 
 #[test]
-fn a_world_writable_file_or_directory_is_refused() {
+fn a_file_or_directory_others_can_write_is_refused() {
     let mut t = Setup::new(&built().v1);
     install(&built().v2, &t.library).unwrap();
     fs::set_permissions(&t.library, fs::Permissions::from_mode(0o666)).unwrap();
     let error = t.assert_refused(&t.library.clone());
     assert!(
-        matches!(error, LoadError::WorldWritable { mode, .. } if mode & 0o777 == 0o666),
+        matches!(error, LoadError::WritableByOthers { mode, .. } if mode & 0o777 == 0o666),
         "{error:?}"
     );
+
+    fs::set_permissions(&t.library, fs::Permissions::from_mode(0o775)).unwrap();
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        // Writable by a group that is not ours (65534, "nogroup"): refused.
+        std::os::unix::fs::chown(&t.library, None, Some(65534)).unwrap();
+        let error = t.assert_refused(&t.library.clone());
+        assert!(error.to_string().contains("its group could"), "{error}");
+        // SAFETY: getegid has no preconditions.
+        std::os::unix::fs::chown(&t.library, None, Some(unsafe { libc::getegid() })).unwrap();
+    } else {
+        eprintln!("skipped: giving a file to another group needs root");
+    }
+    // Writable by our own group (a umask of 002): loaded.
+    assert_eq!(t.host.reload(&t.library).unwrap(), "greeter v2");
 
     fs::set_permissions(t.dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
     let error = PluginDir::new(t.dir.path()).err().unwrap();
     assert!(
-        matches!(error, LoadError::WorldWritable { .. }),
+        matches!(error, LoadError::WritableByOthers { .. }),
         "{error:?}"
     );
 }
@@ -342,7 +358,7 @@ fn a_file_owned_by_another_user_is_refused() {
 #[test]
 fn a_rebuilt_library_is_seen_and_reloaded() {
     let mut t = Setup::new(&built().v1);
-    let watcher = LibraryWatcher::new(&t.library).unwrap();
+    let mut watcher = LibraryWatcher::new(&t.library).unwrap();
     fs::write(t.dir.path().join("notes.txt"), "another file").unwrap();
     assert!(
         !watcher.wait_for_change(Duration::from_millis(300)),
@@ -427,5 +443,152 @@ fn without_a_copy_reopening_the_same_path_returns_the_old_code() {
         describe(&second),
         "greeter with a thread_local",
         "old code!"
+    );
+}
+
+/// The plugins of the fault table, built once for all the tests that provoke faults.
+fn fault_plugins() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap();
+        let dir = exe
+            .parent()
+            .unwrap()
+            .with_file_name("10-06-plugin-host-faults");
+        fs::create_dir_all(&dir).unwrap();
+        faults::build_plugins(&dir).unwrap();
+        dir
+    })
+}
+
+/// Runs `fault` in a child process of this test program (the ignored test below) and returns
+/// what became of it, and the child's temporary directory.
+fn provoke_in_child(fault: &str) -> (String, TempDir) {
+    let temp = tempfile::tempdir().unwrap();
+    let program = std::env::current_exe().unwrap();
+    let args = ["--exact", "tests::fault_child", "--ignored", "--nocapture"];
+    let child = faults::child(&program, &args, fault, fault_plugins(), temp.path());
+    (faults::observe(child).unwrap(), temp)
+}
+
+#[test]
+#[ignore = "the child process of provoke_in_child; run alone it does nothing"]
+fn fault_child() {
+    if let Some(result) = faults::run_as_child() {
+        result.unwrap();
+    }
+}
+
+// ANCHOR: test_faults
+#[test]
+fn each_fault_ends_as_the_table_says() {
+    let expected = [
+        ("panic", "clear error: the panic at panics.rs:"),
+        ("abort", "host died: SIGABRT, during greet"),
+        ("segfault", "host died: SIGSEGV, during greet"),
+        ("exit", "host died: the process exited with 3, during greet"),
+        ("endless-loop", "host hung: greet still running after 1 s"),
+        (
+            "thread-left-running",
+            "kept last good: its thread runs on, its copy stays mapped",
+        ),
+        ("wrong-version", "kept last good: refused, built for ABI 2"),
+        (
+            "missing-entry",
+            "kept last good: refused, no `greeter_greet` export",
+        ),
+        ("truncated-file", "kept last good: refused, shorter than"),
+        (
+            "garbage-file",
+            "host died: SIGSEGV, during dlopen of an ELF file",
+        ),
+        (
+            "replaced-while-writing",
+            "kept last good: each partial file refused",
+        ),
+        (
+            "rapid-swaps-200",
+            "kept last good: 1 copy mapped, no fd leaked",
+        ),
+    ];
+    assert_eq!(expected.map(|(fault, _)| fault), faults::FAULTS);
+    std::thread::scope(|scope| {
+        for (fault, outcome) in expected {
+            scope.spawn(move || {
+                let (observed, _temp) = provoke_in_child(fault);
+                assert!(observed.starts_with(outcome), "{fault}: {observed}");
+            });
+        }
+    });
+}
+// ANCHOR_END: test_faults
+
+#[test]
+fn a_copy_left_by_a_host_that_died_in_dlopen_is_removed_by_the_next_host() {
+    let (observed, temp) = provoke_in_child("abort-at-load");
+    assert_eq!(observed, "host died: SIGABRT, during dlopen");
+    let left = |temp: &Path| {
+        fs::read_dir(temp)
+            .unwrap()
+            .filter(|entry| {
+                let name = entry.as_ref().unwrap().file_name();
+                name.to_string_lossy().starts_with("greeter-copy-")
+            })
+            .count()
+    };
+    assert_eq!(left(temp.path()), 1, "the copy the loader was opening");
+    ch10_06_plugin_host::plugin::remove_stale_copies(temp.path());
+    assert_eq!(left(temp.path()), 0);
+}
+
+#[test]
+fn a_plugin_that_stops_its_thread_in_shutdown_leaves_no_thread_behind() {
+    let (observed, _temp) = provoke_in_child("thread-stopped-by-shutdown");
+    assert!(
+        observed.starts_with("kept last good: its thread stopped, "),
+        "{observed}"
+    );
+}
+
+#[test]
+fn a_symlinked_library_is_reloaded_when_its_target_is_rebuilt() {
+    let mut t = Setup::new(&built().v1);
+    let builds = t.dir.path().join("builds");
+    fs::create_dir(&builds).unwrap();
+    let target = builds.join(library_file_name("greeter"));
+    install(&built().v1, &target).unwrap();
+    let link = t.dir.path().join("current.so");
+    symlink("builds/libgreeter.so", &link).unwrap();
+    let mut watcher = LibraryWatcher::new(&link).unwrap();
+
+    // Rebuilt where the link points, as `cargo build` rebuilds target/debug/.
+    built()
+        .compiler
+        .build_to(&fixture("greeter-v2", "v2", &[]), &target)
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(watcher.wait_for_change(left), "no change seen within 10 s");
+        if let Ok("greeter v2") = t.host.reload(&link) {
+            break;
+        }
+    }
+    // The link pointed elsewhere: the new target is watched too.
+    let other = t.dir.path().join("other");
+    fs::create_dir(&other).unwrap();
+    install(&built().v1, &other.join("libgreeter.so")).unwrap();
+    let new_link = t.dir.path().join("new-link.so");
+    symlink("other/libgreeter.so", &new_link).unwrap();
+    fs::rename(&new_link, &link).unwrap();
+    assert!(
+        watcher.wait_for_change(Duration::from_secs(10)),
+        "the link changed"
+    );
+    assert_eq!(t.host.reload(&link).unwrap(), "greeter v1");
+    install(&built().v2, &other.join("libgreeter.so")).unwrap();
+    assert!(
+        watcher.wait_for_change(Duration::from_secs(10)),
+        "its new target changed"
     );
 }

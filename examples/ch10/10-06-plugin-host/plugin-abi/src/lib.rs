@@ -4,7 +4,8 @@
 //! A plugin exports, with C linkage and unmangled names:
 //! - `GREETER_ABI_VERSION: u32`, read by the host before it calls anything;
 //! - `greeter_describe(out: *mut OutBuf) -> Status`;
-//! - `greeter_greet(state: HostState, name: StrRef, next: *mut HostState, out: *mut OutBuf) -> Status`.
+//! - `greeter_greet(state: HostState, name: StrRef, next: *mut HostState, out: *mut OutBuf) -> Status`;
+//! - `greeter_shutdown(out: *mut OutBuf) -> Status`, optional, called before the library is closed.
 //!
 //! Write them with [`export_greeter!`], not by hand: it catches panics (a panic escaping an
 //! `extern "C"` function aborts the process) and writes the new state only when the call
@@ -16,13 +17,14 @@
 
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Mutex, Once, PoisonError};
 
 // ANCHOR: contract
 // The rule that makes unloading possible: when an exported function returns, nothing of the
-// plugin runs any more. A plugin must not start a thread, register a callback or an `atexit`
-// handler, or start an async runtime that outlives the call: the host closes the library
-// when it reloads, and code still running from it would run from unmapped memory. A plugin
-// that needs such things needs a `shutdown` export the host calls before closing it.
+// plugin runs any more, except what its `shutdown` stops. A plugin that starts a thread, a
+// timer or an async runtime stops it in `Greeter::shutdown`, which the host calls before it
+// closes the library; code still running from a closed library would run from unmapped
+// memory. Callbacks and `atexit` handlers cannot be undone: a plugin must not register them.
 
 /// The version of this contract. The host refuses plugins built for another one.
 pub const ABI_VERSION: u32 = 1;
@@ -32,6 +34,8 @@ pub mod symbols {
     pub const ABI_VERSION: &str = "GREETER_ABI_VERSION";
     pub const DESCRIBE: &str = "greeter_describe";
     pub const GREET: &str = "greeter_greet";
+    /// Optional: a plugin without it has nothing to stop.
+    pub const SHUTDOWN: &str = "greeter_shutdown";
 }
 
 /// `greeter_describe`: writes one line naming the plugin into `out`.
@@ -43,6 +47,8 @@ pub type GreetFn = unsafe extern "C" fn(
     next: *mut HostState,
     out: *mut OutBuf,
 ) -> Status;
+/// `greeter_shutdown`: stops whatever the plugin left running; `out` gets a panic message.
+pub type ShutdownFn = unsafe extern "C" fn(out: *mut OutBuf) -> Status;
 
 /// What every exported function returns. A plain integer, so no value is ever invalid.
 #[repr(transparent)]
@@ -116,6 +122,9 @@ pub trait Greeter {
     fn describe() -> String;
     /// Greets `name` and updates the host's state. If this panics, the host keeps its old state.
     fn greet(state: &mut HostState, name: &str) -> String;
+    /// Stops any thread or timer the plugin started; the host calls it before closing the
+    /// library. Nothing to do by default.
+    fn shutdown() {}
 }
 
 /// Exports `$greeter` (a type implementing [`Greeter`]) as a greeter plugin: the ABI version
@@ -149,6 +158,19 @@ macro_rules! export_greeter {
                 $crate::guard_greet(state, name, next, out, <$greeter as $crate::Greeter>::greet)
             }
         }
+
+        /// # Safety
+        /// As `greeter_plugin_abi::guard`: `out` is null or a buffer lent for this call.
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn greeter_shutdown(out: *mut $crate::OutBuf) -> $crate::Status {
+            // SAFETY: our caller keeps the contract of `guard` (see the `# Safety` above).
+            unsafe {
+                $crate::guard(out, || {
+                    <$greeter as $crate::Greeter>::shutdown();
+                    Ok(String::new())
+                })
+            }
+        }
     };
 }
 
@@ -164,15 +186,20 @@ pub unsafe fn guard(out: *mut OutBuf, body: impl FnOnce() -> Result<String, Stat
     if out.is_null() {
         return Status::BAD_ARGUMENT;
     }
+    QUIET_PANICS.call_once(|| panic::set_hook(Box::new(record_location)));
     // AssertUnwindSafe: after a panic we only read the message; `body`'s state is dropped.
     match panic::catch_unwind(AssertUnwindSafe(body)) {
         // SAFETY: `out` is valid for this call (our caller's contract).
         Ok(Ok(answer)) => unsafe { write_answer(out, &answer) },
         Ok(Err(status)) => status,
         Err(payload) => {
-            let message = panic_message(payload.as_ref());
+            let location = PANIC_LOCATION.lock().map_or(None, |mut at| at.take());
+            let mut message = panic_message(payload.as_ref()).to_owned();
+            if let Some(location) = location {
+                message = format!("{message} (at {location})");
+            }
             // SAFETY: as above.
-            unsafe { write_truncated(out, message) };
+            unsafe { write_truncated(out, &message) };
             Status::PANICKED
         }
     }
@@ -208,6 +235,27 @@ pub unsafe fn guard_greet(
     status
 }
 // ANCHOR_END: guard
+
+// ANCHOR: panic_hook
+/// This plugin's own panic hook, set on its first call. Every copy of a plugin carries its own
+/// `std`, and the default hook of that `std` prints a backtrace when `RUST_BACKTRACE` is set:
+/// it reads the debug information of every object in the process and keeps it in a cache that
+/// closing the library never frees (tens of megabytes per load). This hook only notes where
+/// the panic happened; `guard` adds it to the message the host gets.
+static QUIET_PANICS: Once = Once::new();
+static PANIC_LOCATION: Mutex<Option<String>> = Mutex::new(None);
+
+fn record_location(info: &panic::PanicHookInfo<'_>) {
+    let location = info.location().map(|at| {
+        // The file name, not the path: the path is wherever the plugin was built.
+        let file = at.file().rsplit(['/', '\\']).next().unwrap_or(at.file());
+        format!("{file}:{}:{}", at.line(), at.column())
+    });
+    *PANIC_LOCATION
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner) = location;
+}
+// ANCHOR_END: panic_hook
 
 /// Copies `answer` into `out`, or asks for a bigger buffer.
 ///

@@ -1,0 +1,123 @@
+//! Reports a call into a plugin that runs too long. Nothing can stop it: a thread cannot be
+//! killed from outside without leaving its locks and memory in any state, so the host can
+//! only say so (and a supervisor can restart the whole process).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+// ANCHOR: watchdog
+/// One thread that wakes twice per `limit` and reports the call in progress if it has run
+/// longer than `limit`. Arming costs two atomic stores; nothing wakes the thread per call.
+pub struct Watchdog {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+struct Shared {
+    epoch: Instant,
+    /// When the current call started, in nanoseconds since `epoch` plus one; 0 when idle.
+    started: AtomicU64,
+    /// Which call that is, so that each one is reported once.
+    call: AtomicU64,
+    stop: AtomicBool,
+}
+
+/// Disarms the watchdog when the call returns (or unwinds).
+pub struct Armed<'a>(&'a Shared);
+
+impl Watchdog {
+    pub fn new(
+        limit: Duration,
+        report: impl Fn(Duration) + Send + 'static,
+    ) -> std::io::Result<Watchdog> {
+        let shared = Arc::new(Shared {
+            epoch: Instant::now(),
+            started: AtomicU64::new(0),
+            call: AtomicU64::new(0),
+            stop: AtomicBool::new(false),
+        });
+        let watched = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("plugin-watchdog".into())
+            .spawn(move || {
+                let mut reported = None;
+                while !watched.stop.load(Ordering::Acquire) {
+                    std::thread::park_timeout(limit / 2);
+                    let call = watched.call.load(Ordering::Acquire);
+                    let started = watched.started.load(Ordering::Acquire);
+                    let running = watched.now().saturating_sub(started);
+                    if started != 0 && running >= limit.as_nanos() as u64 && reported != Some(call)
+                    {
+                        reported = Some(call);
+                        report(Duration::from_nanos(running));
+                    }
+                }
+            })?;
+        Ok(Watchdog {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// Watches the call that runs while the returned guard lives.
+    pub fn arm(&self) -> Armed<'_> {
+        self.shared.call.fetch_add(1, Ordering::AcqRel);
+        self.shared
+            .started
+            .store(self.shared.now().max(1), Ordering::Release);
+        Armed(&self.shared)
+    }
+}
+// ANCHOR_END: watchdog
+
+impl Shared {
+    fn now(&self) -> u64 {
+        self.epoch.elapsed().as_nanos() as u64 + 1
+    }
+}
+
+impl Drop for Armed<'_> {
+    fn drop(&mut self) {
+        self.0.started.store(0, Ordering::Release);
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::Release);
+        if let Some(thread) = self.thread.take() {
+            thread.thread().unpark();
+            let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    #[test]
+    fn a_long_call_is_reported_once_and_a_short_one_never() {
+        let (sender, reports) = mpsc::channel();
+        let watchdog = Watchdog::new(Duration::from_millis(100), move |running| {
+            let _ = sender.send(running);
+        })
+        .expect("watchdog thread");
+        {
+            let _short = watchdog.arm();
+        }
+        {
+            let _long = watchdog.arm();
+            let running = reports
+                .recv_timeout(Duration::from_secs(10))
+                .expect("a report within 10 s");
+            assert!(running >= Duration::from_millis(100), "{running:?}");
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        drop(watchdog); // joins the thread
+        assert_eq!(reports.try_iter().count(), 0, "reported once");
+    }
+}
