@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
-// ANCHOR: watcher
 /// Watches one file through its parent directory, and through the directories of the links
 /// it goes through, if it is a symlink.
 pub struct LibraryWatcher {
@@ -73,6 +72,7 @@ impl LibraryWatcher {
         true
     }
 
+    // ANCHOR: watcher
     /// Resolves the chain of links from `file` again and watches the directory of each.
     fn follow_links(&mut self) -> io::Result<()> {
         let chain = link_chain(&self.file);
@@ -87,8 +87,8 @@ impl LibraryWatcher {
         *self.chain.lock().unwrap_or_else(PoisonError::into_inner) = chain.into_iter().collect();
         Ok(())
     }
+    // ANCHOR_END: watcher
 }
-// ANCHOR_END: watcher
 
 /// `file`, then each path its symlinks lead to, to the last one (at most 40 links, as Linux
 /// follows). Relative targets are relative to the link's directory.

@@ -205,6 +205,8 @@ pub unsafe fn guard(out: *mut OutBuf, body: impl FnOnce() -> Result<String, Stat
     }
 }
 
+// ANCHOR_END: guard
+
 /// [`guard`] for `greet`: the new state reaches `next` only if `greet` returns normally and
 /// its answer fits into `out`, so a failed call leaves the host's state as it was.
 ///
@@ -234,7 +236,6 @@ pub unsafe fn guard_greet(
     }
     status
 }
-// ANCHOR_END: guard
 
 // ANCHOR: panic_hook
 /// This plugin's own panic hook, set on its first call. Every copy of a plugin carries its own

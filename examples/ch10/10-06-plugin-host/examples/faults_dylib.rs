@@ -1,5 +1,5 @@
 //! Recipe 10.6: what becomes of the dynamic-library host under each fault of the side-by-side
-//! table. `cargo run -p ch10-06-plugin-host --example faults` prints one `FAULT | OUTCOME`
+//! table. `cargo run -p ch10-06-plugin-host --example faults_dylib` prints one `FAULT | OUTCOME`
 //! line per fault; each fault runs in a child process (this program again), since some of
 //! them kill the host.
 
