@@ -35,6 +35,11 @@ pub fn run() -> Result<(), String> {
     for (package, bench) in BENCHES {
         results += &cargo_bench(package, bench, &criterion_home)?;
     }
+    // The cost benches print the same names: prefix each with its package.
+    for (package, _) in CODE_RELOADERS {
+        let printed = cargo_bench(package, "cost", &criterion_home)?;
+        results += &printed.replace("bench-result: ", &format!("bench-result: {package}/"));
+    }
     let load_after = load_average();
 
     let measured = Measured {
@@ -53,6 +58,7 @@ pub fn run() -> Result<(), String> {
         ("10-06-config-read.md", measured.config_read()?),
         ("10-06-reload-latency.md", measured.reload_latency()?),
         ("10-06-plugin-swap.md", measured.plugin_swap()?),
+        ("10-06-code-reload-cost.md", measured.code_reload_cost()?),
     ] {
         let path = tables.join(file);
         let text = stamp(&body);
@@ -71,6 +77,10 @@ const BENCHES: [(&str, &str); 4] = [
     ("ch10-06-config-reload", "reload_latency"),
     ("ch10-06-plugin-host", "plugin_swap"),
 ];
+
+/// The ways of reloading code, side by side: (package, column heading). Each has a bench
+/// `cost` that prints `call`, `swap` and `memory` results.
+const CODE_RELOADERS: [(&str, &str); 1] = [("ch10-06-plugin-host", "dynamic library")];
 
 /// `cargo bench -p PACKAGE --bench NAME`; returns what the benchmark printed on standard output.
 fn cargo_bench(package: &str, name: &str, criterion_home: &Path) -> Result<String, String> {
@@ -296,6 +306,63 @@ impl Measured<'_> {
             self.stamp,
         );
         Ok(out)
+    }
+}
+
+impl Measured<'_> {
+    fn code_reload_cost(&self) -> Result<String, String> {
+        let mut out = String::from("| |");
+        for (_, heading) in CODE_RELOADERS {
+            out += &format!(" {heading} |");
+        }
+        out += "\n| --- |";
+        out += &" ---: |".repeat(CODE_RELOADERS.len());
+        let rows = [
+            ("a greeting call, median / p99", "call"),
+            (
+                "a swap: load the new version, call it once, drop the old one, median / p99",
+                "swap",
+            ),
+            (
+                "memory kept per version loaded (resident, over the swaps)",
+                "memory",
+            ),
+        ];
+        for (label, name) in rows {
+            out += &format!("\n| {label} |");
+            for (package, _) in CODE_RELOADERS {
+                let get = |key: &str| self.result(&format!("{package}/{name}"), key);
+                let cell = match name {
+                    "call" => format!("{} / {}", ns(get("median_ns")?), ns(get("p99_ns")?)),
+                    "swap" => format!("{} / {}", us(get("median_us")?), us(get("p99_us")?)),
+                    _ => kb(get("kb_per_version")?),
+                };
+                out += &format!(" {cell} |");
+            }
+        }
+        out += &format!(
+            "\n\nThe same greeting (`greet(name, count)`, the count kept by the host) through each \
+             approach; each package's `benches/cost.rs`. A call is timed in batches of a \
+             thousand; a swap one by one. {}\n",
+            self.stamp,
+        );
+        Ok(out)
+    }
+}
+
+fn us(value: f64) -> String {
+    if value < 1000.0 {
+        format!("{value:.0} µs")
+    } else {
+        ms(value / 1000.0)
+    }
+}
+
+fn kb(value: f64) -> String {
+    if value < 1024.0 {
+        format!("{value:.0} kB")
+    } else {
+        format!("{:.1} MB", value / 1024.0)
     }
 }
 
