@@ -10,10 +10,6 @@
 //! renamed, so concurrent tests never see a half-written entry. A clean checkout has no stamps:
 //! every snippet is compiled and run. `BOOKTEST_CACHE=0` turns the memory off.
 
-pub mod check;
-pub mod links;
-pub mod rust_uses;
-
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};

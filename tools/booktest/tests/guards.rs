@@ -4,8 +4,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use book_check::check::{check_directives, is_hidden};
 use book_support::root;
-use booktest::check::{check_directives, is_hidden};
 
 const CHAPTER: &str = "ch10/10-06-reloading-modules.md";
 
@@ -122,7 +122,7 @@ mod links {
     use std::collections::BTreeSet;
     use std::path::Path;
 
-    use booktest::links::{Link, Page, check, heading_id};
+    use book_check::links::{Link, Page, check, heading_id};
 
     fn page(path: &str, ids: &[&str], targets: &[&str]) -> Page {
         Page {
@@ -188,7 +188,7 @@ mod links {
 }
 
 mod rust_uses {
-    use booktest::rust_uses::scan;
+    use book_check::rust_uses::scan;
 
     #[test]
     fn crates_are_found_and_local_names_are_not() {

@@ -7,6 +7,7 @@ use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use book_check::classify::Kind;
 use book_support::root;
 use book_support::workspace::{owner, packages};
 use walkdir::WalkDir;
@@ -14,7 +15,7 @@ use walkdir::WalkDir;
 struct Block {
     chapter: &'static str,
     line: usize,
-    kind: &'static str,
+    kind: Kind,
     info: &'static str,
     included: &'static str,
     /// Names its code starts paths from that it does not declare (crates, among others).
@@ -31,11 +32,11 @@ fn every_rust_block_is_accounted_for() {
     let mut problems = Vec::new();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for b in BLOCKS {
-        *counts.entry(b.kind).or_default() += 1;
+        *counts.entry(b.kind.name()).or_default() += 1;
         let at = format!("{}:{}: ```{}", b.chapter, b.line, b.info);
         match b.kind {
-            "skeptic" | "ignored" => {}
-            "example" => {
+            Kind::Skeptic | Kind::Ignored => {}
+            Kind::Example => {
                 // The shown file must be part of a package that `cargo test` builds and tests.
                 match owner(&packages, b.included) {
                     None => problems.push(format!(
@@ -53,7 +54,7 @@ fn every_rust_block_is_accounted_for() {
                     problems.push(format!("{at}: {} does not exist", b.included));
                 }
             }
-            "compile_fail" => {
+            Kind::CompileFail => {
                 // The chapter must show the compiler's message right there, from the .stderr
                 // file trybuild compares against.
                 let stderr = Path::new(b.included).with_extension("stderr");
@@ -71,7 +72,6 @@ fn every_rust_block_is_accounted_for() {
                     ));
                 }
             }
-            other => problems.push(format!("{at}: unknown kind {other}")),
         }
     }
     // Straight to the terminal: the test harness would swallow println! of a passing test.
@@ -110,7 +110,7 @@ fn assert_none(problems: &[String]) {
 fn the_counts_the_book_shows_are_current() {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for b in BLOCKS {
-        *counts.entry(b.kind).or_default() += 1;
+        *counts.entry(b.kind.name()).or_default() += 1;
     }
     let file = root().join("tools/booktest/tests/counts.txt");
     let now = summary(&counts);
@@ -271,7 +271,7 @@ fn the_run_button_shows_only_on_blocks_the_playground_can_run() {
                 b.file_modules.join(";`, `mod ")
             ));
         }
-        if b.kind == "example" && !b.included.ends_with("/main.rs") {
+        if b.kind == Kind::Example && !b.included.ends_with("/main.rs") {
             reasons.push(format!(
                 "it is a part of a program ({}), not a whole program",
                 b.included

@@ -3,13 +3,6 @@
 
 use std::panic;
 
-// The rules as build.rs compiles them (src/blocks.rs is not part of the library).
-#[path = "../src/blocks.rs"]
-mod blocks;
-#[allow(dead_code)]
-#[path = "../src/check.rs"]
-mod check;
-
 /// Compiles `code` as a `no_run` block written in a page, through skeptic, as
 /// tests/snippets.rs does (checking only: the editions differ at compile time).
 fn compiles_as_page_block(code: &str) -> bool {
@@ -63,7 +56,7 @@ mod pages {
     use std::fs;
     use std::path::Path;
 
-    use crate::blocks::{check_page, complete_rust, highlighted_as_rust};
+    use book_check::blocks::{check_page, complete_rust, highlighted_as_rust};
 
     use book_support::root;
 

@@ -2,8 +2,8 @@
 //! chapter must name a chapter of `SUMMARY.md`, a link to another file must name a file under
 //! `src/` (mdBook copies those into the site), and a `#fragment` must be the id of a heading
 //! on the target page, computed as mdBook computes it. build.rs extracts the links and
-//! headings of every chapter (after includes) and fails the build on what this module reports.
-//! Standard library only.
+//! headings of every chapter (after includes) with [`check_pages`] and fails the build on what
+//! [`check`] reports.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Component, Path, PathBuf};
@@ -185,4 +185,65 @@ pub fn check(pages: &[Page], src_dir: &Path) -> Report {
     unwritten.sort();
     unwritten.dedup();
     Report { errors, unwritten }
+}
+
+/// The links and heading ids of every chapter after includes, checked by `check`.
+pub fn check_pages(src_dir: &Path, sources: &[(PathBuf, String)], expanded: &[String]) -> Report {
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+    let mut pages = Vec::new();
+    for ((path, source), text) in sources.iter().zip(expanded) {
+        let shown = format!("src/{}", path.display());
+        let mut ids = std::collections::BTreeSet::new();
+        let mut used = std::collections::HashSet::new();
+        let mut found = Vec::new();
+        let mut heading: Option<(Option<String>, String)> = None;
+        let options = Options::ENABLE_TABLES | Options::ENABLE_HEADING_ATTRIBUTES;
+        for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
+            match event {
+                Event::Start(Tag::Heading(_, id, _)) => {
+                    heading = Some((id.map(str::to_owned), String::new()));
+                }
+                Event::End(Tag::Heading(..)) => {
+                    if let Some((explicit, words)) = heading.take() {
+                        ids.insert(
+                            explicit.unwrap_or_else(|| unique_id(&heading_id(&words), &mut used)),
+                        );
+                    }
+                }
+                Event::Text(t) | Event::Code(t) => {
+                    if let Some((_, words)) = heading.as_mut() {
+                        words.push_str(&t);
+                    }
+                }
+                Event::Html(html) => {
+                    // Ids written in raw HTML are anchors too.
+                    for piece in html.split(" id=\"").skip(1) {
+                        ids.extend(piece.split('"').next().map(str::to_owned));
+                    }
+                }
+                Event::Start(Tag::Link(_, target, _) | Tag::Image(_, target, _)) => {
+                    // Report the line as written; a link from an included file has none.
+                    let line = source
+                        .lines()
+                        .position(|l| l.contains(&format!("]({target}")))
+                        .map(|n| format!("{shown}:{}", n + 1))
+                        .unwrap_or_else(|| {
+                            let n = text[..range.start].matches('\n').count() + 1;
+                            format!("{shown} (line {n} after includes)")
+                        });
+                    found.push(Link {
+                        at: line,
+                        target: target.to_string(),
+                    });
+                }
+                _ => {}
+            }
+        }
+        pages.push(Page {
+            path: path.to_string_lossy().replace('\\', "/"),
+            ids,
+            links: found,
+        });
+    }
+    check(&pages, src_dir)
 }
