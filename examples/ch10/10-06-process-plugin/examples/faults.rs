@@ -7,7 +7,8 @@ use ch10_06_process_plugin::host::plugin_dir;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = plugin_dir()?;
     let plugins = Plugins { dir: &dir };
-    let scratch = std::env::temp_dir().join(format!("process-plugin-faults-{}", std::process::id()));
+    let scratch =
+        std::env::temp_dir().join(format!("process-plugin-faults-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;
     for key in KEYS {
         println!("{}", row(key, &plugins, &scratch));

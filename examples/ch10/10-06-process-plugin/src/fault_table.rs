@@ -30,7 +30,7 @@ pub const KEYS: [&str; 12] = [
 /// Generous for a loaded machine, except where a fault has to be waited out.
 const TIMEOUTS: Timeouts = Timeouts {
     start: Duration::from_secs(10),
-    call: Duration::from_secs(1),
+    call: Duration::from_secs(3),
     stop: Duration::from_secs(5),
 };
 
@@ -69,7 +69,11 @@ pub fn row(key: &str, plugins: &Plugins, scratch: &Path) -> String {
     format!("{key} | {cell}")
 }
 
-fn cell(key: &str, plugins: &Plugins, scratch: &Path) -> Result<String, Box<dyn std::error::Error>> {
+fn cell(
+    key: &str,
+    plugins: &Plugins,
+    scratch: &Path,
+) -> Result<String, Box<dyn std::error::Error>> {
     let mut host = Host::start(&plugins.v1(), TIMEOUTS)?;
     host.greet("Ada")?;
     let v1_pid = host.plugin().map(|p| p.id());
@@ -102,7 +106,9 @@ fn cell(key: &str, plugins: &Plugins, scratch: &Path) -> Result<String, Box<dyn 
             refused(&mut host, &PluginCommand::new(file), v1_pid)?
         }
         "garbage-file" => {
-            let garbage: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+            let garbage: Vec<u8> = (0..4096u32)
+                .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+                .collect();
             let file = executable(scratch, "garbage", &garbage)?;
             refused(&mut host, &PluginCommand::new(file), v1_pid)?
         }
@@ -119,7 +125,11 @@ fn cell(key: &str, plugins: &Plugins, scratch: &Path) -> Result<String, Box<dyn 
         "rapid-swaps-200" => {
             let (mut clean, mut killed) = (0, 0);
             for swap in 0..200 {
-                let next = if swap % 2 == 0 { plugins.v2() } else { plugins.v1() };
+                let next = if swap % 2 == 0 {
+                    plugins.v2()
+                } else {
+                    plugins.v1()
+                };
                 match host.reload(&next)? {
                     Some(stopped) if stopped.killed => killed += 1,
                     Some(_) => clean += 1,

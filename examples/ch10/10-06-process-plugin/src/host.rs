@@ -258,9 +258,9 @@ impl PluginProcess {
         let Some(stdin) = self.stdin.as_mut() else {
             return Err(self.died());
         };
-        if stdin.write_all(&line).and_then(|()| stdin.flush()).is_err() {
-            return Err(self.died()); // a broken pipe: the plugin is gone
-        }
+        // A failed write (a broken pipe) means the plugin closed its stdin, or exited: what
+        // it wrote before that is still read below, then the end of its output.
+        let _ = stdin.write_all(&line).and_then(|()| stdin.flush());
         match self.replies.recv_timeout(timeout) {
             Ok(Ok(ReadLine::Line(line))) => match serde_json::from_slice(&line) {
                 Ok(Reply::Error { message }) => Err(PluginError::Refused { message }),
@@ -277,8 +277,10 @@ impl PluginProcess {
             }
         }
     }
-    // ANCHOR_END: process
+}
+// ANCHOR_END: process
 
+impl PluginProcess {
     /// The plugin's name, from the handshake.
     pub fn name(&self) -> &str {
         &self.name
@@ -359,7 +361,7 @@ impl PluginProcess {
     fn kill(&mut self) {
         if self.ended.is_none() {
             self.stdin = None;
-            let _ = self.child.kill(); // fails only if it has already exited
+            let _ = self.child.kill(); // Ok as well if it has already exited
             self.ended = Some(self.child.wait());
         }
     }
@@ -460,7 +462,9 @@ impl Host {
         let count = self.greetings + 1;
         let plugin = match &mut self.running {
             Some(plugin) => plugin,
-            None => self.running.insert(PluginProcess::start(&self.command, self.timeouts)?),
+            None => self
+                .running
+                .insert(PluginProcess::start(&self.command, self.timeouts)?),
         };
         let result = plugin.greet(name, count);
         match &result {
@@ -479,8 +483,10 @@ impl Host {
         }
         result
     }
-    // ANCHOR_END: host
+}
+// ANCHOR_END: host
 
+impl Host {
     /// For the plugins started from now on.
     pub fn set_timeouts(&mut self, timeouts: Timeouts) {
         self.timeouts = timeouts;

@@ -2,7 +2,7 @@
 //! plugin share (the messages, and the plugin's `serve` loop); `host` starts, calls, stops and
 //! replaces plugin processes. `src/main.rs` is the host program; `src/bin/` holds the plugins.
 
-pub mod host;
-pub mod protocol;
 #[cfg(unix)]
 pub mod fault_table;
+pub mod host;
+pub mod protocol;

@@ -21,10 +21,11 @@ fn main() -> ExitCode {
     }
 }
 
-/// Shorter than the defaults, so that the faults below are over in a few seconds.
+/// The faults below wait each of them out once. (A panicking plugin with `RUST_BACKTRACE`
+/// set spends a while printing its backtrace before it exits: allow for it.)
 const TIMEOUTS: Timeouts = Timeouts {
-    start: Duration::from_secs(2),
-    call: Duration::from_secs(1),
+    start: Duration::from_secs(3),
+    call: Duration::from_secs(3),
     stop: Duration::from_secs(1),
 };
 
@@ -55,8 +56,14 @@ fn demo() -> Result<(), Box<dyn Error>> {
         ("wrong version", faulty("wrong-version")),
         ("not a plugin", faulty("not-a-plugin")),
         ("no handshake", faulty("slow-start")),
-        ("missing program", PluginCommand::new(program("greeter-missing"))),
-        ("not a program", PluginCommand::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))),
+        (
+            "missing program",
+            PluginCommand::new(program("greeter-missing")),
+        ),
+        (
+            "not a program",
+            PluginCommand::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")),
+        ),
     ];
     for (what, command) in &refused {
         match host.reload(command) {
@@ -67,7 +74,10 @@ fn demo() -> Result<(), Box<dyn Error>> {
     println!("  {}", host.greet("Grace")?);
 
     println!();
-    println!("failed while greeting, the host goes back to {}:", name(&host));
+    println!(
+        "failed while greeting, the host goes back to {}:",
+        name(&host)
+    );
     let faults = [
         ("panic", "panic"),
         ("abort", "abort"),

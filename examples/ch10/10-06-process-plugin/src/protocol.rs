@@ -27,10 +27,17 @@ pub enum Request {
 
 #[derive(Debug, Serialize, Deserialize)]
 pub enum Reply {
-    Hello { protocol: u32, name: String },
-    Greeting { text: String },
+    Hello {
+        protocol: u32,
+        name: String,
+    },
+    Greeting {
+        text: String,
+    },
     /// The plugin refused the request, and goes on running.
-    Error { message: String },
+    Error {
+        message: String,
+    },
 }
 // ANCHOR_END: messages
 

@@ -8,11 +8,15 @@ use ch10_06_process_plugin::fault_table::Plugins;
 use ch10_06_process_plugin::host::{Host, Timeouts};
 
 fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").expect("/proc/self/fd").count()
+    std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd")
+        .count()
 }
 
 fn threads() -> usize {
-    std::fs::read_dir("/proc/self/task").expect("/proc/self/task").count()
+    std::fs::read_dir("/proc/self/task")
+        .expect("/proc/self/task")
+        .count()
 }
 
 /// Processes whose parent is this one, zombies included (state `Z`, not yet waited for).
@@ -24,10 +28,16 @@ fn children() -> Vec<String> {
             continue; // not a process, or it has just ended
         };
         // `pid (comm) state ppid …`; comm may hold spaces, so split after its `)`.
-        let Some((_, rest)) = stat.rsplit_once(") ") else { continue };
+        let Some((_, rest)) = stat.rsplit_once(") ") else {
+            continue;
+        };
         let fields: Vec<&str> = rest.split(' ').collect();
         if fields.get(1) == Some(&me.as_str()) {
-            found.push(format!("{} state {}", entry.file_name().to_string_lossy(), fields[0]));
+            found.push(format!(
+                "{} state {}",
+                entry.file_name().to_string_lossy(),
+                fields[0]
+            ));
         }
     }
     found
@@ -57,18 +67,33 @@ fn many_reloads_and_faults_leave_no_process_fd_or_thread_behind() {
     let (fds, tasks) = (open_fds(), threads());
     assert_eq!(children(), Vec::<String>::new(), "no children before");
     let mut host = Host::start(&plugins.v1(), timeouts).expect("start");
-    let modes = ["panic", "abort", "segfault", "exit", "garbage", "oversized", "close-stdout"];
+    let modes = [
+        "panic",
+        "abort",
+        "segfault",
+        "exit",
+        "garbage",
+        "oversized",
+        "close-stdout",
+    ];
     let mut expected = 0;
     for round in 0..100 {
-        let next = if round % 2 == 0 { plugins.v2() } else { plugins.v1() };
+        let next = if round % 2 == 0 {
+            plugins.v2()
+        } else {
+            plugins.v1()
+        };
         host.reload(&next).expect("reload");
         host.greet("Ada").expect("greet");
         expected += 1;
         if round % 5 == 0 {
-            host.reload(&plugins.faulty(modes[round / 5 % modes.len()])).expect("reload faulty");
+            host.reload(&plugins.faulty(modes[round / 5 % modes.len()]))
+                .expect("reload faulty");
             host.greet("Ada").expect_err("a fault");
-            host.reload(&plugins.faulty("wrong-version")).expect_err("refused");
-            host.reload(&plugins.faulty("ignore-stdin-close")).expect("reload");
+            host.reload(&plugins.faulty("wrong-version"))
+                .expect_err("refused");
+            host.reload(&plugins.faulty("ignore-stdin-close"))
+                .expect("reload");
         }
     }
     assert_eq!(host.greetings(), expected);

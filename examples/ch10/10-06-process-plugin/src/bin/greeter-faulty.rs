@@ -20,8 +20,10 @@ fn main() -> io::Result<()> {
             unreachable!("the write above kills the process")
         }),
         "exit" => serve(&name, |_, _| std::process::exit(3)),
-        "hang" => serve(&name, |_, _| loop {
-            std::hint::spin_loop();
+        "hang" => serve(&name, |_, _| {
+            loop {
+                std::hint::spin_loop();
+            }
         }),
         "garbage" => serve(&name, |_, _| {
             println!("debug: about to greet"); // a stray print on the protocol's stdout
@@ -43,7 +45,9 @@ fn main() -> io::Result<()> {
             format!("Hello, {name}! (greeting #{count})")
         }),
         "ignore-stdin-close" => {
-            serve(&name, |name, count| format!("Hello, {name}! (greeting #{count})"))?;
+            serve(&name, |name, count| {
+                format!("Hello, {name}! (greeting #{count})")
+            })?;
             loop {
                 std::thread::sleep(Duration::from_secs(1));
             }
