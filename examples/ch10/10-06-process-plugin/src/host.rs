@@ -189,20 +189,8 @@ impl PluginProcess {
         let stdout = child.stdout.take().expect("stdout is piped");
         let stderr = child.stderr.take().expect("stderr is piped");
         // Reading blocks until the plugin writes, and std has no read with a timeout on a
-        // pipe. A thread does the blocking read and hands lines over a channel, where the
-        // host waits with `recv_timeout`. It is portable and safe, unlike `poll(2)` through
-        // `libc`, and it ends by itself when the pipe closes, that is when the process exits.
-        let (lines, replies) = mpsc::channel();
-        thread::spawn(move || {
-            let mut stdout = BufReader::new(stdout);
-            loop {
-                let line = protocol::read_line(&mut stdout, MAX_LINE);
-                let last = !matches!(line, Ok(ReadLine::Line(_)));
-                if lines.send(line).is_err() || last {
-                    return;
-                }
-            }
-        });
+        // pipe: a thread reads, and the host waits for its lines with `recv_timeout`.
+        let replies = read_lines_on_a_thread(stdout);
         forward_stderr(stderr, command.label());
         let mut plugin = PluginProcess {
             command: command.clone(),
@@ -372,6 +360,24 @@ impl Drop for PluginProcess {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Reads `stdout` line by line on a thread of its own, sending each line (or the end) into
+/// the channel it returns. Portable and safe, unlike `poll(2)` through `libc`; the thread
+/// ends by itself when the pipe closes, that is when the process exits.
+fn read_lines_on_a_thread(stdout: impl Read + Send + 'static) -> Receiver<io::Result<ReadLine>> {
+    let (lines, replies) = mpsc::channel();
+    thread::spawn(move || {
+        let mut stdout = BufReader::new(stdout);
+        loop {
+            let line = protocol::read_line(&mut stdout, MAX_LINE);
+            let last = !matches!(line, Ok(ReadLine::Line(_)));
+            if lines.send(line).is_err() || last {
+                return;
+            }
+        }
+    });
+    replies
 }
 
 /// Starts the program with all three pipes. "Text file busy" (ETXTBSY) means the file is

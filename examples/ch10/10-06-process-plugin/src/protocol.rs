@@ -77,7 +77,6 @@ pub fn write_message(output: &mut impl Write, message: &impl Serialize) -> io::R
     output.flush()
 }
 
-// ANCHOR: serve
 /// The plugin's side: answers requests on stdin until it is closed, then returns. `greet`
 /// is the plugin's code; `name` says which plugin this is in the handshake.
 pub fn serve(name: &str, greet: impl Fn(&str, u64) -> String) -> io::Result<()> {
@@ -106,4 +105,3 @@ pub fn serve(name: &str, greet: impl Fn(&str, u64) -> String) -> io::Result<()> 
         write_message(&mut output, &reply)?;
     }
 }
-// ANCHOR_END: serve
