@@ -15,8 +15,7 @@ use std::error::Error;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use ch10_06_process_plugin::fault_table::Plugins;
-use ch10_06_process_plugin::host::{Host, Timeouts};
+use ch10_06_process_plugin::host::{Host, Plugins, Timeouts};
 
 const CALLS: usize = 20_000;
 const SWAPS: usize = 200;

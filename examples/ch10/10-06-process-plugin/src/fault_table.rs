@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::host::{Host, PluginCommand, PluginError, Timeouts, describe};
+use crate::host::{Host, PluginCommand, PluginError, Plugins, Timeouts, describe};
 use crate::protocol::{MAX_LINE, PROTOCOL_VERSION};
 
 /// The rows, in the table's order.
@@ -33,32 +33,6 @@ const TIMEOUTS: Timeouts = Timeouts {
     call: Duration::from_secs(3),
     stop: Duration::from_secs(5),
 };
-
-/// The binaries of this package, in `dir`.
-pub struct Plugins<'a> {
-    pub dir: &'a Path,
-}
-
-impl Plugins<'_> {
-    pub fn program(&self, name: &str) -> PluginCommand {
-        PluginCommand::new(
-            self.dir
-                .join(format!("{name}{}", std::env::consts::EXE_SUFFIX)),
-        )
-    }
-
-    pub fn v1(&self) -> PluginCommand {
-        self.program("greeter-plugin")
-    }
-
-    pub fn v2(&self) -> PluginCommand {
-        self.program("greeter-v2")
-    }
-
-    pub fn faulty(&self, mode: &str) -> PluginCommand {
-        self.program("greeter-faulty").arg(mode)
-    }
-}
 
 /// `KEY | CELL` for one row; `scratch` is an empty directory for the files it writes.
 pub fn row(key: &str, plugins: &Plugins, scratch: &Path) -> String {

@@ -545,3 +545,29 @@ pub fn plugin_dir() -> io::Result<PathBuf> {
     }
     Ok(dir)
 }
+
+/// The binaries of this package, in `dir`.
+pub struct Plugins<'a> {
+    pub dir: &'a Path,
+}
+
+impl Plugins<'_> {
+    pub fn program(&self, name: &str) -> PluginCommand {
+        PluginCommand::new(
+            self.dir
+                .join(format!("{name}{}", std::env::consts::EXE_SUFFIX)),
+        )
+    }
+
+    pub fn v1(&self) -> PluginCommand {
+        self.program("greeter-plugin")
+    }
+
+    pub fn v2(&self) -> PluginCommand {
+        self.program("greeter-v2")
+    }
+
+    pub fn faulty(&self, mode: &str) -> PluginCommand {
+        self.program("greeter-faulty").arg(mode)
+    }
+}

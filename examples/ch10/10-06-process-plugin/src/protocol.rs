@@ -105,3 +105,33 @@ pub fn serve(name: &str, greet: impl Fn(&str, u64) -> String) -> io::Result<()> 
         write_message(&mut output, &reply)?;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(input: &[u8], limit: usize) -> ReadLine {
+        read_line(&mut &input[..], limit).expect("reading a slice")
+    }
+
+    #[test]
+    fn read_line_takes_lines_up_to_the_limit_and_refuses_longer_ones() {
+        assert!(matches!(read(b"abcd\nrest", 4), ReadLine::Line(l) if l == b"abcd"));
+        assert!(matches!(read(b"abcde\n", 4), ReadLine::TooLong));
+        assert!(matches!(read(b"abcdefgh", 4), ReadLine::TooLong));
+        assert!(
+            matches!(read(b"abc", 4), ReadLine::End),
+            "no newline: cut short"
+        );
+        assert!(matches!(read(b"", 4), ReadLine::End));
+    }
+
+    #[test]
+    fn a_message_is_one_line_whatever_its_strings_hold() {
+        let mut out = Vec::new();
+        let text = "two\nlines".to_owned();
+        write_message(&mut out, &Reply::Greeting { text }).expect("write");
+        assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 1);
+        assert!(out.ends_with(b"\n"));
+    }
+}

@@ -1,11 +1,11 @@
 //! No process, pipe or thread outlives its plugin, over many reloads and faults. Alone in its
-//! test binary, so that no other test's processes or files are counted.
+//! test binary, so that no other test's processes or files are counted. Reads Linux's `/proc`.
+#![cfg(target_os = "linux")]
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use ch10_06_process_plugin::fault_table::Plugins;
-use ch10_06_process_plugin::host::{Host, Timeouts};
+use ch10_06_process_plugin::host::{Host, Plugins, Timeouts};
 
 fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd")

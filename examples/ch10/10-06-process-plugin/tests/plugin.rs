@@ -1,5 +1,7 @@
 //! Real plugin processes: the binaries of this package, which cargo builds for these tests.
-//! Every wait has a deadline (the host's timeouts); every process is waited for.
+//! Every wait has a deadline (the host's timeouts); every process is waited for. Unix: exit
+//! statuses by signal, file modes, `ETXTBSY`.
+#![cfg(unix)]
 
 use std::fs;
 use std::io::Write;
@@ -8,8 +10,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use ch10_06_process_plugin::fault_table::{KEYS, Plugins, row};
-use ch10_06_process_plugin::host::{Host, PluginCommand, PluginError, PluginProcess, Timeouts};
+use ch10_06_process_plugin::fault_table::{KEYS, row};
+use ch10_06_process_plugin::host::{
+    Host, PluginCommand, PluginError, PluginProcess, Plugins, Timeouts,
+};
 
 /// Generous, for a loaded machine: only a fault waits them out, and each test that provokes
 /// one shortens the timeout it waits for.
