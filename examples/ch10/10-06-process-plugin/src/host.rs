@@ -178,6 +178,8 @@ pub struct PluginProcess {
     /// Set once the process has been waited for.
     ended: Option<io::Result<ExitStatus>>,
     timeouts: Timeouts,
+    /// The id of the last request: a reply with another id is out of step.
+    last_id: u64,
 }
 
 impl PluginProcess {
@@ -200,6 +202,7 @@ impl PluginProcess {
             replies,
             ended: None,
             timeouts,
+            last_id: 0,
         };
         let hello = Request::Hello {
             protocol: PROTOCOL_VERSION,
@@ -222,12 +225,14 @@ impl PluginProcess {
 
     /// One greeting, with the host's count. The plugin must reply within `timeouts.call`.
     pub fn greet(&mut self, name: &str, count: u64) -> Result<String, PluginError> {
+        self.last_id += 1;
         let request = Request::Greet {
+            id: self.last_id,
             name: name.to_owned(),
             count,
         };
         match self.exchange(&request, self.timeouts.call)? {
-            Reply::Greeting { text } => Ok(text),
+            Reply::Greeting { id, text } if id == self.last_id => Ok(text),
             other => Err(self.kill_with(PluginError::Unexpected {
                 reply: format!("{other:?}"),
             })),

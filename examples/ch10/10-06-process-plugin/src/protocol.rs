@@ -21,8 +21,8 @@ pub const MAX_LINE: usize = 16 * 1024;
 pub enum Request {
     /// The handshake: the first request. The plugin answers `Reply::Hello`.
     Hello { protocol: u32 },
-    /// `count` is the host's state: the plugin keeps none.
-    Greet { name: String, count: u64 },
+    /// `count` is the host's state: the plugin keeps none. The reply carries the same `id`.
+    Greet { id: u64, name: String, count: u64 },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -32,6 +32,7 @@ pub enum Reply {
         name: String,
     },
     Greeting {
+        id: u64,
         text: String,
     },
     /// The plugin refused the request, and goes on running.
@@ -95,7 +96,8 @@ pub fn serve(name: &str, greet: impl Fn(&str, u64) -> String) -> io::Result<()> 
                 protocol: PROTOCOL_VERSION,
                 name: name.to_owned(),
             },
-            Ok(Request::Greet { name, count }) => Reply::Greeting {
+            Ok(Request::Greet { id, name, count }) => Reply::Greeting {
+                id,
                 text: greet(&name, count),
             },
             Err(error) => Reply::Error {
@@ -130,7 +132,7 @@ mod tests {
     fn a_message_is_one_line_whatever_its_strings_hold() {
         let mut out = Vec::new();
         let text = "two\nlines".to_owned();
-        write_message(&mut out, &Reply::Greeting { text }).expect("write");
+        write_message(&mut out, &Reply::Greeting { id: 1, text }).expect("write");
         assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 1);
         assert!(out.ends_with(b"\n"));
     }

@@ -157,6 +157,15 @@ fn an_oversized_reply_is_refused_after_max_line_bytes() {
 }
 
 #[test]
+fn a_reply_with_another_id_is_out_of_step() {
+    a_fault_while_greeting(
+        "reply-twice",
+        TIMEOUTS,
+        |e| matches!(e, PluginError::Unexpected { reply } if reply.contains("an extra reply")),
+    );
+}
+
+#[test]
 fn a_plugin_that_closes_its_stdout_is_killed() {
     let timeouts = Timeouts {
         stop: Duration::from_millis(300),
@@ -394,7 +403,9 @@ fn a_person_can_type_the_protocol() {
         .expect("start the plugin");
     let mut stdin = plugin.stdin.take().expect("piped");
     stdin
-        .write_all(b"{\"Hello\":{\"protocol\":1}}\n{\"Greet\":{\"name\":\"Ada\",\"count\":7}}\n")
+        .write_all(
+            b"{\"Hello\":{\"protocol\":1}}\n{\"Greet\":{\"id\":1,\"name\":\"Ada\",\"count\":7}}\n",
+        )
         .expect("write");
     drop(stdin); // end of input: the plugin exits
     let out = plugin.wait_with_output().expect("wait");
@@ -402,6 +413,6 @@ fn a_person_can_type_the_protocol() {
     assert_eq!(
         String::from_utf8(out.stdout).expect("utf-8"),
         "{\"Hello\":{\"protocol\":1,\"name\":\"greeter v1\"}}\n\
-         {\"Greeting\":{\"text\":\"Hello, Ada! (greeting #7)\"}}\n"
+         {\"Greeting\":{\"id\":1,\"text\":\"Hello, Ada! (greeting #7)\"}}\n"
     );
 }

@@ -29,6 +29,11 @@ fn main() -> io::Result<()> {
             println!("debug: about to greet"); // a stray print on the protocol's stdout
             String::new()
         }),
+        "reply-twice" => serve(&name, |name, count| {
+            // A reply to a request it was never sent: its id is not the one asked for.
+            println!(r#"{{"Greeting":{{"id":0,"text":"an extra reply"}}}}"#);
+            format!("Hello, {name}! (greeting #{count})")
+        }),
         "oversized" => serve(&name, |_, _| "x".repeat(MAX_LINE * 4)),
         "close-stdout" => serve(&name, |_, _| {
             close_stdout();
