@@ -9,11 +9,18 @@ use std::process::Command;
 use book_support::{pages, root, snapshot};
 
 /// The columns: a heading, the package, its example that prints the column.
-const APPROACHES: &[(&str, &str, &str)] = &[(
-    "[dynamic library](10-06-plugin-host.md)",
-    "ch10-06-plugin-host",
-    "faults_dylib",
-)];
+const APPROACHES: &[(&str, &str, &str)] = &[
+    (
+        "[dynamic library](10-06-plugin-host.md)",
+        "ch10-06-plugin-host",
+        "faults_dylib",
+    ),
+    (
+        "[child process](10-06-process-plugin.md)",
+        "ch10-06-process-plugin",
+        "faults_process",
+    ),
+];
 
 const TABLE: &str = "src/ch10/faults/10-06-faults.md";
 

@@ -80,7 +80,10 @@ const BENCHES: [(&str, &str); 4] = [
 
 /// The ways of reloading code, side by side: (package, column heading). Each has a bench
 /// `cost` that prints `call`, `swap` and `memory` results.
-const CODE_RELOADERS: [(&str, &str); 1] = [("ch10-06-plugin-host", "dynamic library")];
+const CODE_RELOADERS: [(&str, &str); 2] = [
+    ("ch10-06-plugin-host", "dynamic library"),
+    ("ch10-06-process-plugin", "child process"),
+];
 
 /// `cargo bench -p PACKAGE --bench NAME`; returns what the benchmark printed on standard output.
 fn cargo_bench(package: &str, name: &str, criterion_home: &Path) -> Result<String, String> {

@@ -1,0 +1,96 @@
+//! Recipe 10.6: a plugin that goes wrong in the way its argument names, for the demo and the
+//! tests. The modes up to `hang` fail when greeting; the others at the handshake or on stop.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use ch10_06_process_plugin::protocol::{
+    MAX_LINE, ReadLine, Reply, Request, read_line, serve, write_message,
+};
+
+fn main() -> io::Result<()> {
+    let mode = std::env::args().nth(1).unwrap_or_default();
+    let name = format!("greeter faulty ({mode})");
+    match mode.as_str() {
+        "panic" => serve(&name, |name, _| panic!("cannot greet {name}")),
+        "abort" => serve(&name, |_, _| std::process::abort()),
+        "segfault" => serve(&name, |_, _| {
+            // SAFETY: none; this is the bug being shown. Address 16 is never mapped on Linux.
+            unsafe { std::ptr::without_provenance_mut::<u8>(16).write_volatile(1) };
+            unreachable!("the write above kills the process")
+        }),
+        "exit" => serve(&name, |_, _| std::process::exit(3)),
+        "hang" => serve(&name, |_, _| {
+            loop {
+                std::hint::spin_loop();
+            }
+        }),
+        "garbage" => serve(&name, |_, _| {
+            println!("debug: about to greet"); // a stray print on the protocol's stdout
+            String::new()
+        }),
+        "reply-twice" => serve(&name, |name, count| {
+            // A reply to a request it was never sent: its id is not the one asked for.
+            println!(r#"{{"Greeting":{{"id":0,"text":"an extra reply"}}}}"#);
+            format!("Hello, {name}! (greeting #{count})")
+        }),
+        "oversized" => serve(&name, |_, _| "x".repeat(MAX_LINE * 4)),
+        "close-stdout" => serve(&name, |_, _| {
+            close_stdout();
+            loop {
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }),
+        "thread-left-running" => serve(&name, |name, count| {
+            std::thread::spawn(|| {
+                loop {
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            });
+            format!("Hello, {name}! (greeting #{count})")
+        }),
+        "ignore-stdin-close" => {
+            serve(&name, |name, count| {
+                format!("Hello, {name}! (greeting #{count})")
+            })?;
+            loop {
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+        "wrong-version" => answer_hello(&name, 2),
+        "slow-start" => loop {
+            std::thread::sleep(Duration::from_secs(1));
+        },
+        "not-a-plugin" => {
+            println!("usage: greeter-faulty MODE");
+            Ok(())
+        }
+        _ => Err(io::Error::other(format!("unknown mode {mode:?}"))),
+    }
+}
+
+/// Answers the handshake with `protocol`, then waits for stdin to close.
+fn answer_hello(name: &str, protocol: u32) -> io::Result<()> {
+    let mut input = io::stdin().lock();
+    while let ReadLine::Line(line) = read_line(&mut input, MAX_LINE)? {
+        if let Ok(Request::Hello { .. }) = serde_json::from_slice(&line) {
+            let reply = Reply::Hello {
+                protocol,
+                name: name.to_owned(),
+            };
+            write_message(&mut io::stdout(), &reply)?;
+        }
+    }
+    io::stdout().flush()
+}
+
+/// Closes file descriptor 1 while the process goes on.
+#[cfg(unix)]
+fn close_stdout() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    // SAFETY: fd 1 is open, and nothing uses it after this (the plugin then only sleeps).
+    drop(unsafe { OwnedFd::from_raw_fd(1) });
+}
+
+#[cfg(not(unix))]
+fn close_stdout() {}

@@ -1,0 +1,418 @@
+//! Real plugin processes: the binaries of this package, which cargo builds for these tests.
+//! Every wait has a deadline (the host's timeouts); every process is waited for. Unix: exit
+//! statuses by signal, file modes, `ETXTBSY`.
+#![cfg(unix)]
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use ch10_06_process_plugin::fault_table::{KEYS, row};
+use ch10_06_process_plugin::host::{
+    Host, PluginCommand, PluginError, PluginProcess, Plugins, Timeouts,
+};
+
+/// Generous, for a loaded machine: only a fault waits them out, and each test that provokes
+/// one shortens the timeout it waits for.
+const TIMEOUTS: Timeouts = Timeouts {
+    start: Duration::from_secs(20),
+    call: Duration::from_secs(20),
+    stop: Duration::from_secs(20),
+};
+
+fn plugins() -> Plugins<'static> {
+    Plugins {
+        dir: Path::new(env!("CARGO_BIN_EXE_greeter-plugin"))
+            .parent()
+            .expect("target/debug"),
+    }
+}
+
+/// A host on v1 that has greeted once.
+fn host_on_v1(timeouts: Timeouts) -> Host {
+    let mut host = Host::start(&plugins().v1(), timeouts).expect("start v1");
+    assert_eq!(
+        host.greet("Ada").expect("greet"),
+        "Hello, Ada! (greeting #1)"
+    );
+    host
+}
+
+fn pid(host: &Host) -> u32 {
+    host.plugin().expect("a running plugin").id()
+}
+
+fn name(host: &Host) -> &str {
+    host.plugin().expect("a running plugin").name()
+}
+
+#[test]
+fn swapping_v1_for_v2_keeps_the_host_state_and_runs_the_new_code() {
+    let mut host = host_on_v1(TIMEOUTS);
+    let v1_pid = pid(&host);
+    let stopped = host
+        .reload(&plugins().v2())
+        .expect("reload v2")
+        .expect("v1");
+    assert!(!stopped.killed, "v1 exits when its stdin closes");
+    assert!(stopped.status.expect("waited").success());
+    assert_ne!(pid(&host), v1_pid);
+    assert_eq!(name(&host), "greeter v2");
+    let text = host.greet("Linus").expect("greet");
+    assert_eq!(text, "Good day, LINUS. You are visitor number 2.");
+    host.reload(&plugins().v1()).expect("back to v1");
+    assert_eq!(
+        host.greet("Ada").expect("greet"),
+        "Hello, Ada! (greeting #3)"
+    );
+    assert_eq!(host.greetings(), 3);
+    assert!(host.shut_down().expect("running").status.is_ok());
+}
+
+/// Each fault while greeting: the error, then the host is back on v1 (a new process), and the
+/// count went on from where it was.
+fn a_fault_while_greeting(mode: &str, timeouts: Timeouts, check: impl Fn(&PluginError) -> bool) {
+    let mut host = host_on_v1(TIMEOUTS);
+    host.set_timeouts(timeouts);
+    host.reload(&plugins().faulty(mode)).expect("reload");
+    let faulty_pid = pid(&host);
+    let error = host.greet("Ada").expect_err("the fault");
+    assert!(check(&error), "{mode}: unexpected error {error:?}");
+    assert_eq!(
+        host.greetings(),
+        1,
+        "{mode}: a failed greeting does not count"
+    );
+    assert_eq!(
+        name(&host),
+        "greeter v1",
+        "{mode}: back to the last good plugin"
+    );
+    assert_ne!(pid(&host), faulty_pid);
+    assert_eq!(
+        host.greet("Ada").expect("greet"),
+        "Hello, Ada! (greeting #2)"
+    );
+}
+
+#[cfg(unix)]
+fn killed_by(error: &PluginError, signal: i32) -> bool {
+    use std::os::unix::process::ExitStatusExt;
+    matches!(error, PluginError::Exited { status } if status.signal() == Some(signal))
+}
+
+fn exited_with(error: &PluginError, code: i32) -> bool {
+    matches!(error, PluginError::Exited { status } if status.code() == Some(code))
+}
+
+#[test]
+fn a_panic_in_the_plugin_is_an_exit_status_101() {
+    a_fault_while_greeting("panic", TIMEOUTS, |e| exited_with(e, 101));
+}
+
+#[test]
+fn an_abort_in_the_plugin_is_sigabrt() {
+    a_fault_while_greeting("abort", TIMEOUTS, |e| killed_by(e, 6));
+}
+
+#[test]
+fn a_segfault_in_the_plugin_is_sigsegv() {
+    a_fault_while_greeting("segfault", TIMEOUTS, |e| killed_by(e, 11));
+}
+
+#[test]
+fn process_exit_in_the_plugin_is_its_exit_status() {
+    a_fault_while_greeting("exit", TIMEOUTS, |e| exited_with(e, 3));
+}
+
+#[test]
+fn an_endless_loop_is_killed_after_the_call_timeout() {
+    // The restarted v1 gets the same timeout for the greeting after it: ample for a reply.
+    let timeouts = Timeouts {
+        call: Duration::from_secs(3),
+        ..TIMEOUTS
+    };
+    a_fault_while_greeting(
+        "hang",
+        timeouts,
+        |e| matches!(e, PluginError::Timeout { waited } if *waited == Duration::from_secs(3)),
+    );
+}
+
+#[test]
+fn a_stray_print_on_stdout_is_garbage() {
+    a_fault_while_greeting(
+        "garbage",
+        TIMEOUTS,
+        |e| matches!(e, PluginError::Garbage { error } if error.contains("expected value")),
+    );
+}
+
+#[test]
+fn an_oversized_reply_is_refused_after_max_line_bytes() {
+    a_fault_while_greeting("oversized", TIMEOUTS, |e| matches!(e, PluginError::TooLong));
+}
+
+#[test]
+fn a_reply_with_another_id_is_out_of_step() {
+    a_fault_while_greeting(
+        "reply-twice",
+        TIMEOUTS,
+        |e| matches!(e, PluginError::Unexpected { reply } if reply.contains("an extra reply")),
+    );
+}
+
+#[test]
+fn a_plugin_that_closes_its_stdout_is_killed() {
+    let timeouts = Timeouts {
+        stop: Duration::from_millis(300),
+        ..TIMEOUTS
+    };
+    a_fault_while_greeting("close-stdout", timeouts, |e| {
+        matches!(e, PluginError::ClosedStdout)
+    });
+}
+
+/// A reload that must be refused: the error, and v1 serves on in the same process.
+fn refused(command: &PluginCommand, timeouts: Timeouts, check: impl Fn(&PluginError) -> bool) {
+    let mut host = host_on_v1(TIMEOUTS);
+    host.set_timeouts(timeouts);
+    let v1_pid = pid(&host);
+    let error = host.reload(command).expect_err("refused");
+    assert!(
+        check(&error),
+        "{}: unexpected error {error:?}",
+        command.label()
+    );
+    assert_eq!(pid(&host), v1_pid, "the old plugin still serves");
+    assert_eq!(
+        host.greet("Ada").expect("greet"),
+        "Hello, Ada! (greeting #2)"
+    );
+}
+
+#[test]
+fn a_wrong_protocol_version_is_refused_at_the_handshake() {
+    refused(&plugins().faulty("wrong-version"), TIMEOUTS, |e| {
+        matches!(e, PluginError::WrongVersion { found: 2, .. })
+    });
+}
+
+#[test]
+fn a_program_that_is_not_a_plugin_is_refused() {
+    refused(&plugins().faulty("not-a-plugin"), TIMEOUTS, |e| {
+        matches!(e, PluginError::Garbage { .. })
+    });
+}
+
+#[test]
+fn a_plugin_that_never_shakes_hands_is_killed_after_the_start_timeout() {
+    let timeouts = Timeouts {
+        start: Duration::from_millis(300),
+        ..TIMEOUTS
+    };
+    refused(&plugins().faulty("slow-start"), timeouts, |e| {
+        matches!(e, PluginError::Timeout { .. })
+    });
+}
+
+#[test]
+fn files_that_cannot_run_are_refused() {
+    let scratch = tempfile_dir("cannot-run");
+    let v2 = fs::read(plugins().v2().program).expect("read v2");
+    let executable = |name: &str, bytes: &[u8]| {
+        let file = scratch.join(name);
+        fs::write(&file, bytes).expect("write");
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o755)).expect("chmod");
+        PluginCommand::new(file)
+    };
+    let spawn_error = |kind: std::io::ErrorKind, errno: i32| {
+        move |e: &PluginError| {
+            matches!(e, PluginError::Spawn { source, .. }
+                if source.kind() == kind || source.raw_os_error() == Some(errno))
+        }
+    };
+    let missing = PluginCommand::new(scratch.join("missing"));
+    refused(
+        &missing,
+        TIMEOUTS,
+        spawn_error(std::io::ErrorKind::NotFound, 2),
+    );
+    let not_executable =
+        PluginCommand::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"));
+    refused(
+        &not_executable,
+        TIMEOUTS,
+        spawn_error(std::io::ErrorKind::PermissionDenied, 13),
+    );
+    // ENOEXEC: std does not hand a file without `#!` to /bin/sh, as execvp(3) would.
+    let garbage = executable("garbage", &[0x7f; 4096]);
+    refused(
+        &garbage,
+        TIMEOUTS,
+        |e| matches!(e, PluginError::Spawn { source, .. } if source.raw_os_error() == Some(8)),
+    );
+    let empty = executable("empty", b"");
+    refused(
+        &empty,
+        TIMEOUTS,
+        |e| matches!(e, PluginError::Spawn { source, .. } if source.raw_os_error() == Some(8)),
+    );
+    // Cut inside what the loader maps: it dies before it can answer.
+    let truncated = executable("truncated", &v2[..64 * 1024]);
+    refused(&truncated, TIMEOUTS, |e| {
+        matches!(e, PluginError::Exited { .. })
+    });
+    fs::remove_dir_all(&scratch).expect("clean up");
+}
+
+#[test]
+fn a_program_still_being_written_is_refused_with_text_file_busy() {
+    let scratch = tempfile_dir("being-written");
+    let file = scratch.join("greeter-v2");
+    let mut writer = fs::File::create(&file).expect("create");
+    writer
+        .write_all(&fs::read(plugins().v2().program).expect("read v2"))
+        .expect("write");
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o755)).expect("chmod");
+    refused(
+        &PluginCommand::new(&file),
+        TIMEOUTS,
+        |e| matches!(e, PluginError::Spawn { source, .. } if source.raw_os_error() == Some(26)),
+    );
+    drop(writer); // written: now it starts
+    let mut host = host_on_v1(TIMEOUTS);
+    host.reload(&PluginCommand::new(&file))
+        .expect("complete file");
+    assert_eq!(name(&host), "greeter v2");
+    drop(host);
+    fs::remove_dir_all(&scratch).expect("clean up");
+}
+
+#[test]
+fn a_plugin_that_dies_while_idle_is_restarted() {
+    let mut host = host_on_v1(TIMEOUTS);
+    let v1_pid = pid(&host);
+    let status = Command::new("kill")
+        .args(["-KILL", &v1_pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    let error = host.greet("Ada").expect_err("it is gone");
+    assert!(killed_by(&error, 9), "{error:?}");
+    assert_ne!(pid(&host), v1_pid, "restarted");
+    assert_eq!(
+        host.greet("Ada").expect("greet"),
+        "Hello, Ada! (greeting #2)"
+    );
+}
+
+#[test]
+fn a_request_over_the_limit_is_not_sent() {
+    let mut host = host_on_v1(TIMEOUTS);
+    let v1_pid = pid(&host);
+    let error = host.greet(&"x".repeat(20_000)).expect_err("too long");
+    assert!(matches!(error, PluginError::RequestTooLong), "{error:?}");
+    assert_eq!(pid(&host), v1_pid, "the plugin was not touched");
+    assert_eq!(
+        host.greet("Ada").expect("greet"),
+        "Hello, Ada! (greeting #2)"
+    );
+}
+
+#[test]
+fn a_thread_left_running_ends_with_its_process() {
+    let mut host = host_on_v1(TIMEOUTS);
+    host.reload(&plugins().faulty("thread-left-running"))
+        .expect("reload");
+    host.greet("Ada").expect("it greets");
+    let stopped = host.reload(&plugins().v1()).expect("reload").expect("old");
+    assert!(!stopped.killed);
+    assert!(stopped.status.expect("waited").success());
+}
+
+#[test]
+fn a_plugin_that_ignores_stdin_closing_is_killed_after_the_stop_timeout() {
+    let timeouts = Timeouts {
+        stop: Duration::from_millis(300),
+        ..TIMEOUTS
+    };
+    let plugin =
+        PluginProcess::start(&plugins().faulty("ignore-stdin-close"), timeouts).expect("start");
+    let stopped = plugin.stop();
+    assert!(stopped.killed);
+    assert!(killed_by_status(&stopped.status.expect("waited"), 9));
+}
+
+fn killed_by_status(status: &std::process::ExitStatus, signal: i32) -> bool {
+    use std::os::unix::process::ExitStatusExt;
+    status.signal() == Some(signal)
+}
+
+#[test]
+fn the_fault_table_rows_are_what_the_tests_above_check() {
+    let scratch = tempfile_dir("fault-table");
+    let plugins = plugins();
+    let rows: Vec<String> = KEYS
+        .iter()
+        .map(|key| row(key, &plugins, &scratch))
+        .collect();
+    for (key, row) in KEYS.iter().zip(&rows) {
+        let cell = row.strip_prefix(&format!("{key} | ")).expect("KEY | CELL");
+        assert!(cell.chars().count() <= 70, "too long: {row}");
+        assert!(cell.starts_with("kept last good: "), "{row}");
+        assert!(!cell.contains('|'), "{row}");
+    }
+    assert_eq!(rows[0], "panic | kept last good: died, exit status 101");
+    assert_eq!(
+        rows[2],
+        "segfault | kept last good: died, killed by signal 11 (SIGSEGV)"
+    );
+    assert_eq!(
+        rows[6],
+        "wrong-version | kept last good: refused: protocol 2, host speaks 1"
+    );
+    assert_eq!(
+        rows[11],
+        "rapid-swaps-200 | kept last good: 200 swaps, 200 exited cleanly, 0 killed"
+    );
+    fs::remove_dir_all(&scratch).expect("clean up");
+}
+
+/// A fresh directory under the system's temporary directory.
+fn tempfile_dir(what: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "ch10-06-process-plugin-{what}-{}",
+        std::process::id()
+    ));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+#[test]
+fn a_person_can_type_the_protocol() {
+    use std::process::Stdio;
+    let mut plugin = Command::new(env!("CARGO_BIN_EXE_greeter-plugin"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the plugin");
+    let mut stdin = plugin.stdin.take().expect("piped");
+    stdin
+        .write_all(
+            b"{\"Hello\":{\"protocol\":1}}\n{\"Greet\":{\"id\":1,\"name\":\"Ada\",\"count\":7}}\n",
+        )
+        .expect("write");
+    drop(stdin); // end of input: the plugin exits
+    let out = plugin.wait_with_output().expect("wait");
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).expect("utf-8"),
+        "{\"Hello\":{\"protocol\":1,\"name\":\"greeter v1\"}}\n\
+         {\"Greeting\":{\"id\":1,\"text\":\"Hello, Ada! (greeting #7)\"}}\n"
+    );
+}
