@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use ch10_06_async_server::client::{Load, config_text, request};
-use ch10_06_async_server::reload::{self, Report, Triggers};
+use ch10_06_async_server::reload::{self, Reloading, Report, Triggers};
 use ch10_06_async_server::server::{self, Shutdown};
 
 /// How long the demo waits for a reload report before giving up.
@@ -45,7 +45,11 @@ async fn run(path: &Path, watch_file: bool) -> Result<(), Box<dyn Error>> {
         watch_file,
         sighup: true,
     };
-    let (config, mut reports, _reloading) = reload::start(path, triggers)?;
+    let Reloading {
+        config,
+        mut reports,
+        task: _reload_task,
+    } = reload::start(path, triggers)?;
     tokio::spawn(async move {
         while let Some(report) = reports.recv().await {
             eprintln!("{report}");
@@ -73,7 +77,8 @@ async fn demo() -> Result<(), Box<dyn Error>> {
         watch_file: true,
         sighup: true,
     };
-    let (config, mut reports, reloading) = reload::start(&path, triggers)?;
+    let mut reloading = reload::start(&path, triggers)?;
+    let config = reloading.config.clone();
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let server = tokio::spawn(server::serve(listener, config, async {
@@ -105,7 +110,7 @@ async fn demo() -> Result<(), Box<dyn Error>> {
             Step::Save(text) => save(&path, &text)?,
             Step::Hangup => hangup()?,
         }
-        println!("  {}", next_report(&mut reports).await?);
+        println!("  {}", next_report(&mut reloading.reports).await?);
         load.wait_for_answers(100).await;
         println!("  answer: {}", request(addr, "demo").await?);
     }

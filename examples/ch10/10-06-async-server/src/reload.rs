@@ -95,13 +95,22 @@ impl Reloader {
 }
 // ANCHOR_END: reload
 
-/// Keeps the triggers alive; dropping it stops the watch and the reload task.
+/// What `start` returns.
 pub struct Reloading {
+    /// What handlers read: clone it into each of them.
+    pub config: watch::Receiver<Arc<Config>>,
+    /// Every reload and every refused file.
+    pub reports: mpsc::UnboundedReceiver<Report>,
+    /// Dropping it stops the watch and the reload task.
+    pub task: ReloadTask,
+}
+
+pub struct ReloadTask {
     task: JoinHandle<()>,
     _watcher: Option<RecommendedWatcher>,
 }
 
-impl Drop for Reloading {
+impl Drop for ReloadTask {
     fn drop(&mut self) {
         self.task.abort();
     }
@@ -111,19 +120,8 @@ type RawEvent = notify::Result<notify::Event>;
 
 // ANCHOR: start
 /// Loads `path` (a bad first file is an error: there is nothing to fall back on), then reloads
-/// it on the triggers asked for. Handlers read the returned receiver; every reload, and every
-/// refused file, is reported on the other one. Call it inside a tokio runtime.
-pub fn start(
-    path: &Path,
-    triggers: Triggers,
-) -> Result<
-    (
-        watch::Receiver<Arc<Config>>,
-        mpsc::UnboundedReceiver<Report>,
-        Reloading,
-    ),
-    ConfigError,
-> {
+/// it on the triggers asked for. Call it inside a tokio runtime.
+pub fn start(path: &Path, triggers: Triggers) -> Result<Reloading, ConfigError> {
     // Watch first, then load, so that no save between the two is missed.
     let (raw_sender, raw_events) = mpsc::unbounded_channel::<RawEvent>();
     let watcher = if triggers.watch_file {
@@ -180,11 +178,14 @@ pub fn start(
             }
         }
     });
-    let reloading = Reloading {
-        task,
-        _watcher: watcher,
-    };
-    Ok((handlers, report_receiver, reloading))
+    Ok(Reloading {
+        config: handlers,
+        reports: report_receiver,
+        task: ReloadTask {
+            task,
+            _watcher: watcher,
+        },
+    })
 }
 // ANCHOR_END: start
 

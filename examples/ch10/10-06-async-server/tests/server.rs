@@ -38,7 +38,8 @@ async fn load_with_reloads_has_no_failed_or_torn_answer() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("app.toml");
     save(&path, &config_text(1));
-    let (config, mut reports, _reloading) = reload::start(&path, WATCH_ONLY).expect("start");
+    let mut reloading = reload::start(&path, WATCH_ONLY).expect("start");
+    let config = reloading.config.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -57,13 +58,13 @@ async fn load_with_reloads_has_no_failed_or_torn_answer() {
                 &path,
                 &format!("version = {}\ngreeting = \"\"\n", version + 1),
             );
-            let report = next_report(&mut reports).await;
+            let report = next_report(&mut reloading.reports).await;
             assert!(report.outcome.is_err(), "{report}");
             assert_eq!(report.serving, version);
         } else {
             version += 1;
             save(&path, &config_text(version));
-            let report = next_report(&mut reports).await;
+            let report = next_report(&mut reloading.reports).await;
             assert_eq!(report.outcome.expect("loaded").version, version);
         }
     }
@@ -92,7 +93,8 @@ async fn a_bad_file_is_kept_out_and_the_fix_is_loaded() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("app.toml");
     save(&path, &config_text(1));
-    let (config, mut reports, _reloading) = reload::start(&path, WATCH_ONLY).expect("start");
+    let mut reloading = reload::start(&path, WATCH_ONLY).expect("start");
+    let config = reloading.config.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -120,7 +122,7 @@ async fn a_bad_file_is_kept_out_and_the_fix_is_loaded() {
     ];
     for (text, expected) in bad {
         save(&path, text);
-        let report = next_report(&mut reports).await;
+        let report = next_report(&mut reloading.reports).await;
         let error = report.outcome.expect_err("refused").to_string();
         assert!(
             error.contains(expected),
@@ -131,12 +133,12 @@ async fn a_bad_file_is_kept_out_and_the_fix_is_loaded() {
         assert_eq!(answer, "1 Hello from version 1, test!");
     }
     std::fs::remove_file(&path).expect("delete the file");
-    let report = next_report(&mut reports).await;
+    let report = next_report(&mut reloading.reports).await;
     let error = report.outcome.expect_err("refused").to_string();
     assert!(error.starts_with("app.toml: No such file"), "{error}");
 
     save(&path, &config_text(2));
-    let report = next_report(&mut reports).await;
+    let report = next_report(&mut reloading.reports).await;
     assert_eq!(report.outcome.expect("loaded").version, 2);
     let answer = request(addr, "test").await.expect("answered");
     assert_eq!(answer, "2 Hello from version 2, test!");

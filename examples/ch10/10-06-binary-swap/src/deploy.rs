@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 // ANCHOR: deploy
@@ -13,12 +14,18 @@ use std::time::{Duration, Instant};
 /// beside its final name and renamed over it. A running binary is never written in place
 /// (Linux refuses that, ETXTBSY); the old process keeps its own, now nameless, copy.
 pub fn deploy(dir: &Path, binary: &Path, label: &str) -> io::Result<()> {
+    let _no_spawn_meanwhile = SPAWNING.lock().unwrap_or_else(PoisonError::into_inner);
     std::fs::write(dir.join("VERSION.new"), label)?;
     std::fs::rename(dir.join("VERSION.new"), dir.join("VERSION"))?;
     std::fs::copy(binary, dir.join("server.new"))?;
     std::fs::rename(dir.join("server.new"), dir.join("server"))
 }
 // ANCHOR_END: deploy
+
+/// Held while this process writes a binary or starts a process. A process started while a
+/// binary is open for writing gets a copy of that descriptor until its `exec`, and an `exec`
+/// of the binary meanwhile fails with ETXTBSY; the tests deploy and start in parallel threads.
+static SPAWNING: Mutex<()> = Mutex::new(());
 
 /// Sends `signal` to `pid`.
 pub fn signal(pid: u32, signal: libc::c_int) -> io::Result<()> {
@@ -70,6 +77,8 @@ pub struct Started {
     pub addr: SocketAddr,
     /// Its first log line, which names its address.
     pub first_line: String,
+    /// The release directory it was started from.
+    pub dir: std::path::PathBuf,
     stdout: Receiver<String>,
     stderr: Receiver<String>,
 }
@@ -79,6 +88,7 @@ pub const LOG_TIMEOUT: Duration = Duration::from_secs(20);
 
 impl Started {
     pub fn start(dir: &Path, args: &[&str]) -> io::Result<Started> {
+        let no_deploy_meanwhile = SPAWNING.lock().unwrap_or_else(PoisonError::into_inner);
         let mut child = Command::new(dir.join("server"))
             .arg("serve")
             .args(args)
@@ -86,6 +96,7 @@ impl Started {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()?;
+        drop(no_deploy_meanwhile);
         let stdout = lines(child.stdout.take());
         let stderr = lines(child.stderr.take());
         let mut started = Started {
@@ -93,6 +104,7 @@ impl Started {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             first_line: String::new(),
+            dir: dir.to_owned(),
             stdout,
             stderr,
         };
