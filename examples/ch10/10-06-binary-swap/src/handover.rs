@@ -97,7 +97,7 @@ pub async fn start_successor(
     deadline: Duration,
 ) -> Result<u32, HandoverError> {
     let (reader, writer) = io::pipe().map_err(HandoverError::Spawn)?;
-    // The write end gets a number above 10: never 0-2, and never 3, which dup2 overwrites.
+    // The write end gets a number of 10 or more: never 0-2, nor 3, which dup2 overwrites.
     // SAFETY: fcntl(F_DUPFD_CLOEXEC) only duplicates an open descriptor we own.
     let writer_fd = unsafe { libc::fcntl(writer.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 10) };
     if writer_fd == -1 {
