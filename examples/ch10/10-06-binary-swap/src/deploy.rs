@@ -69,6 +69,38 @@ pub fn reap_orphan(pid: u32, timeout: Duration) -> io::Result<ExitStatus> {
     }
 }
 
+/// Server processes that outlived their parent (each new version, once the old one exits):
+/// killed and reaped on drop unless `reap` has waited for them, so that a demo or a test that
+/// stops half-way leaves nothing running.
+#[cfg(target_os = "linux")]
+#[derive(Default)]
+pub struct Orphans(Vec<u32>);
+
+#[cfg(target_os = "linux")]
+impl Orphans {
+    /// From now on, `pid` is ours to reap.
+    pub fn adopt(&mut self, pid: u32) {
+        self.0.push(pid);
+    }
+
+    /// Waits for `pid` to exit (with a deadline), and reaps it.
+    pub fn reap(&mut self, pid: u32) -> io::Result<ExitStatus> {
+        let status = reap_orphan(pid, LOG_TIMEOUT)?;
+        self.0.retain(|&orphan| orphan != pid);
+        Ok(status)
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for Orphans {
+    fn drop(&mut self) {
+        for &pid in &self.0 {
+            let _ = signal(pid, libc::SIGKILL);
+            let _ = reap_orphan(pid, LOG_TIMEOUT);
+        }
+    }
+}
+
 /// The first server process, with its log: stdout lines (shared by every process it starts)
 /// and stderr lines, each on a channel.
 pub struct Started {

@@ -125,6 +125,8 @@ mod demo {
     pub fn run() -> Result<(), Box<dyn Error>> {
         #[cfg(target_os = "linux")]
         deploy::become_subreaper()?; // to reap v2 once v1, its parent, has exited
+        #[cfg(target_os = "linux")]
+        let mut orphans = deploy::Orphans::default(); // killed and reaped if we stop half-way
         let this_binary = std::env::current_exe()?;
         let dir = tempfile::tempdir()?;
         deploy(dir.path(), &this_binary, "v1")?;
@@ -150,6 +152,8 @@ mod demo {
         println!("  {}", v1.next_line()?);
         let took_over = v1.next_line()?;
         let v2_pid = pid_in(&took_over).ok_or("no pid in the new process's first line")?;
+        #[cfg(target_os = "linux")]
+        orphans.adopt(v2_pid);
         println!("  {}", shown(&took_over));
         println!("  {}", v1.next_line()?);
         println!("  {}", v1.next_line()?);
@@ -174,10 +178,7 @@ mod demo {
             println!("  {line}");
         }
         #[cfg(target_os = "linux")]
-        println!(
-            "  v2 exited ({}) and was reaped",
-            deploy::reap_orphan(v2_pid, WAIT)?
-        );
+        println!("  v2 exited ({}) and was reaped", orphans.reap(v2_pid)?);
         println!("their shared stdout is closed: no server process is left");
         Ok(())
     }

@@ -7,30 +7,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use ch10_06_binary_swap::client::Clients;
-use ch10_06_binary_swap::deploy::{self, LOG_TIMEOUT, Started, deploy, pid_in, shown};
+use ch10_06_binary_swap::deploy::{self, Orphans, Started, deploy, pid_in, shown};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_ch10-06-binary-swap");
 const WAIT: Duration = Duration::from_secs(20);
-
-/// Processes that outlived their parent: killed and reaped if a test stops half-way.
-struct Orphans(Vec<u32>);
-
-impl Orphans {
-    fn reap(&mut self, pid: u32) -> std::process::ExitStatus {
-        let status = deploy::reap_orphan(pid, LOG_TIMEOUT).expect("the process exits in time");
-        self.0.retain(|&orphan| orphan != pid);
-        status
-    }
-}
-
-impl Drop for Orphans {
-    fn drop(&mut self) {
-        for &pid in &self.0 {
-            let _ = deploy::signal(pid, libc::SIGKILL);
-            let _ = deploy::reap_orphan(pid, LOG_TIMEOUT);
-        }
-    }
-}
 
 fn start_v1(dir: &Path, args: &[&str]) -> Started {
     deploy::become_subreaper().expect("become a subreaper");
@@ -52,7 +32,7 @@ fn replace(v1: &Started, pid: u32, old: &str, new: &str, orphans: &mut Orphans) 
         format!("{new}: took over the listening socket")
     );
     let new_pid = pid_in(&took_over).expect("a pid");
-    orphans.0.push(new_pid);
+    orphans.adopt(new_pid);
     log(&format!(
         "{old}: the new process is ready; stopped accepting, draining"
     ));
@@ -67,7 +47,7 @@ fn v1_dir(v1: &Started) -> &Path {
 #[test]
 fn replacing_v1_by_v2_then_v3_drops_no_request() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let mut orphans = Orphans(Vec::new());
+    let mut orphans = Orphans::default();
     let mut v1 = start_v1(dir.path(), &[]);
     let clients = Clients::start(v1.addr, 4, 4);
     assert!(clients.wait_for("v1", 200, WAIT), "{:?}", clients.seen());
@@ -78,7 +58,7 @@ fn replacing_v1_by_v2_then_v3_drops_no_request() {
 
     // v2 got the socket as descriptor 3, and hands it on from there.
     let v3 = replace(&v1, v2, "v2", "v3", &mut orphans);
-    assert!(orphans.reap(v2).success());
+    assert!(orphans.reap(v2).expect("v2 exits").success());
     assert!(clients.wait_for("v3", 200, WAIT), "{:?}", clients.seen());
 
     let seen = clients.stop();
@@ -97,7 +77,7 @@ fn replacing_v1_by_v2_then_v3_drops_no_request() {
             "v3: drained, exiting"
         ]
     );
-    assert!(orphans.reap(v3).success());
+    assert!(orphans.reap(v3).expect("v3 exits").success());
 }
 
 #[test]
