@@ -1,0 +1,132 @@
+//! The server: a line protocol on TCP. Each line a client sends is a name; the answer is
+//! `VERSION GREETING, NAME!`, both from the one configuration the request started with.
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::config::Config;
+
+/// How long a shutdown waits for open connections before it cuts them.
+pub const DRAIN_DEADLINE: Duration = Duration::from_secs(5);
+
+// ANCHOR: handler
+/// Serves one connection: one configuration snapshot per request.
+async fn handle(
+    stream: TcpStream,
+    config: watch::Receiver<Arc<Config>>,
+    mut stopping: watch::Receiver<bool>,
+) -> io::Result<()> {
+    let (reader, mut writer) = stream.into_split();
+    let mut lines = BufReader::new(reader).lines();
+    loop {
+        let name = tokio::select! {
+            line = lines.next_line() => match line? {
+                Some(line) => line,
+                None => return Ok(()), // the client closed the connection
+            },
+            _ = stopping.wait_for(|stop| *stop) => return Ok(()), // between requests
+        };
+        // Clone the Arc and let the borrow go: `borrow()` holds the channel's read lock,
+        // which must never be held across an `.await`.
+        let config: Arc<Config> = Arc::clone(&config.borrow());
+        // Two writes, with an `.await` between them: both parts come from `config`.
+        let version = format!("{} ", config.version);
+        writer.write_all(version.as_bytes()).await?;
+        let rest = format!("{}, {}!\n", config.greeting, name.trim());
+        writer.write_all(rest.as_bytes()).await?;
+    }
+}
+// ANCHOR_END: handler
+
+// ANCHOR: serve
+/// Accepts until `shutdown` completes, then stops accepting and waits up to `DRAIN_DEADLINE`
+/// for open connections (each finishes the request it is in). Returns how many were cut.
+pub async fn serve(
+    listener: TcpListener,
+    config: watch::Receiver<Arc<Config>>,
+    shutdown: impl Future<Output = ()>,
+) -> usize {
+    let (stop, stopping) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => {
+                    connections.spawn(handle(stream, config.clone(), stopping.clone()));
+                }
+                Err(error) => {
+                    // Out of file descriptors, say: report it, wait a little, keep serving.
+                    eprintln!("accept failed: {error}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            Some(_finished) = connections.join_next() => {}
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener); // new connections are refused from here on
+    let _ = stop.send(true);
+    let drained = tokio::time::timeout(DRAIN_DEADLINE, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    match drained {
+        Ok(()) => 0,
+        Err(_deadline) => {
+            let cut = connections.len();
+            connections.shutdown().await;
+            cut
+        }
+    }
+}
+// ANCHOR_END: serve
+
+// ANCHOR: shutdown
+/// SIGTERM or Ctrl-C. The handlers are installed by `install`, before the server says it is
+/// listening, so a signal that comes early is not lost (nor kills the process outright).
+pub struct Shutdown {
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    pub fn install() -> io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Shutdown {
+                terminate: signal(SignalKind::terminate())?,
+                interrupt: signal(SignalKind::interrupt())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Shutdown {})
+    }
+
+    /// Waits for the first of the two; returns its name.
+    pub async fn wait(mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.terminate.recv() => "SIGTERM",
+                _ = self.interrupt.recv() => "SIGINT",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
+    }
+}
+// ANCHOR_END: shutdown

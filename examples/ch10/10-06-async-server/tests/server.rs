@@ -1,0 +1,302 @@
+#![cfg(unix)] // signals to the spawned binary: kill(2)
+//! The server under load and reload: real sockets on 127.0.0.1 (port 0), real files, the real
+//! binary for the signals. Every wait has a deadline; every process started is stopped.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use ch10_06_async_server::client::{Load, config_text, request};
+use ch10_06_async_server::reload::{self, Report, Triggers};
+use ch10_06_async_server::server;
+
+const DEADLINE: Duration = Duration::from_secs(10);
+
+fn save(path: &Path, text: &str) {
+    let temporary = path.with_extension("toml.tmp");
+    std::fs::write(&temporary, text).expect("write the temporary file");
+    std::fs::rename(&temporary, path).expect("rename it over the file");
+}
+
+async fn next_report(reports: &mut tokio::sync::mpsc::UnboundedReceiver<Report>) -> Report {
+    tokio::time::timeout(DEADLINE, reports.recv())
+        .await
+        .expect("a reload report within the deadline")
+        .expect("the reloader is running")
+}
+
+const WATCH_ONLY: Triggers = Triggers {
+    watch_file: true,
+    sighup: false, // signals are process-wide: only the spawned binary gets them
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_with_reloads_has_no_failed_or_torn_answer() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("app.toml");
+    save(&path, &config_text(1));
+    let mut reloading = reload::start(&path, WATCH_ONLY).expect("start");
+    let config = reloading.config.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(server::serve(listener, config, async {
+        let _ = stopped.await;
+    }));
+
+    let load = Load::start(addr, 8);
+    let mut version = 1;
+    for round in 1..=30 {
+        load.wait_for_answers(50).await;
+        if round % 3 == 0 {
+            save(
+                &path,
+                &format!("version = {}\ngreeting = \"\"\n", version + 1),
+            );
+            let report = next_report(&mut reloading.reports).await;
+            assert!(report.outcome.is_err(), "{report}");
+            assert_eq!(report.serving, version);
+        } else {
+            version += 1;
+            save(&path, &config_text(version));
+            let report = next_report(&mut reloading.reports).await;
+            assert_eq!(report.outcome.expect("loaded").version, version);
+        }
+    }
+    load.wait_for_answers(50).await;
+    let seen = load.stop().await;
+    assert_eq!(seen.failed, 0, "{:?}", seen.first_problem);
+    assert_eq!(seen.torn, 0, "{:?}", seen.first_problem);
+    assert!(seen.requests >= 1500, "{} requests", seen.requests);
+    assert_eq!(seen.versions.last(), Some(&version));
+    assert!(
+        seen.versions.len() > 2,
+        "clients saw only {:?}",
+        seen.versions
+    );
+
+    let _ = stop.send(());
+    let cut = tokio::time::timeout(DEADLINE, server)
+        .await
+        .expect("stops")
+        .expect("no panic");
+    assert_eq!(cut, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_file_is_kept_out_and_the_fix_is_loaded() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("app.toml");
+    save(&path, &config_text(1));
+    let mut reloading = reload::start(&path, WATCH_ONLY).expect("start");
+    let config = reloading.config.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(server::serve(listener, config, async {
+        let _ = stopped.await;
+    }));
+
+    let bad = [
+        ("version = = 2\n", "app.toml:1:11: "),
+        (
+            "version = 0\ngreeting = \"Hi\"\n",
+            "version must be at least 1",
+        ),
+        ("", "app.toml:1:1: missing field `version`"),
+        (
+            "version = 2\ngreeting = \"Hi\"\nport = 80\n",
+            "app.toml:3:1: unknown field `port`",
+        ),
+        (
+            "version = \"two\"\ngreeting = \"Hi\"\n",
+            "app.toml:1:11: invalid type: string",
+        ),
+    ];
+    for (text, expected) in bad {
+        save(&path, text);
+        let report = next_report(&mut reloading.reports).await;
+        let error = report.outcome.expect_err("refused").to_string();
+        assert!(
+            error.contains(expected),
+            "{error:?} should contain {expected:?}"
+        );
+        assert_eq!(report.serving, 1);
+        let answer = request(addr, "test").await.expect("answered");
+        assert_eq!(answer, "1 Hello from version 1, test!");
+    }
+    std::fs::remove_file(&path).expect("delete the file");
+    let report = next_report(&mut reloading.reports).await;
+    let error = report.outcome.expect_err("refused").to_string();
+    assert!(error.starts_with("app.toml: No such file"), "{error}");
+
+    save(&path, &config_text(2));
+    let report = next_report(&mut reloading.reports).await;
+    assert_eq!(report.outcome.expect("loaded").version, 2);
+    let answer = request(addr, "test").await.expect("answered");
+    assert_eq!(answer, "2 Hello from version 2, test!");
+    let _ = stop.send(());
+    tokio::time::timeout(DEADLINE, server)
+        .await
+        .expect("stops")
+        .expect("no panic");
+}
+
+/// The binary, started with `serve`; killed and reaped if a test fails half-way.
+struct Spawned {
+    child: Child,
+    addr: SocketAddr,
+    log: mpsc::Receiver<String>,
+}
+
+impl Spawned {
+    fn start(args: &[&str]) -> Spawned {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ch10-06-async-server"))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the server");
+        let (log_sender, log) = mpsc::channel();
+        let stderr = child.stderr.take().expect("stderr");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = log_sender.send(line);
+            }
+        });
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut first = String::new();
+        stdout.read_line(&mut first).expect("read stdout");
+        let mut spawned = Spawned {
+            child,
+            addr: "127.0.0.1:0".parse().expect("address"),
+            log,
+        };
+        let addr = first.trim().strip_prefix("listening on ");
+        match addr.and_then(|addr| addr.parse().ok()) {
+            Some(addr) => spawned.addr = addr,
+            None => panic!("no address in {first:?}; log: {:?}", spawned.log_line()),
+        }
+        spawned
+    }
+
+    fn log_line(&self) -> String {
+        self.log
+            .recv_timeout(DEADLINE)
+            .expect("a log line within the deadline")
+    }
+
+    fn signal(&self, signal: libc::c_int) {
+        let pid = libc::pid_t::try_from(self.child.id()).expect("pid");
+        // SAFETY: kill(2) on our own child, which is not reaped yet (so the pid is its own).
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+    }
+
+    fn wait(&mut self) -> std::process::ExitStatus {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the server did not exit in time");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn ask(addr: SocketAddr) -> String {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime
+        .block_on(async { tokio::time::timeout(DEADLINE, request(addr, "test")).await })
+        .expect("answered in time")
+        .expect("answered")
+}
+
+#[test]
+fn sighup_reloads_the_binary_and_sigterm_stops_it() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("app.toml");
+    save(&path, &config_text(1));
+    let path_arg = path.to_str().expect("UTF-8 path");
+    // `--no-watch`: only SIGHUP reloads, so the test knows which trigger did it
+    let mut server = Spawned::start(&["serve", path_arg, "--no-watch"]);
+    assert_eq!(ask(server.addr), "1 Hello from version 1, test!");
+
+    save(&path, &config_text(2));
+    assert_eq!(
+        ask(server.addr),
+        "1 Hello from version 1, test!",
+        "no reload without SIGHUP"
+    );
+    server.signal(libc::SIGHUP);
+    assert_eq!(server.log_line(), "SIGHUP: loaded version 2");
+    assert_eq!(ask(server.addr), "2 Hello from version 2, test!");
+
+    save(&path, "version = 3\n");
+    server.signal(libc::SIGHUP);
+    assert_eq!(
+        server.log_line(),
+        "SIGHUP: rejected app.toml:1:1: missing field `greeting`; still serving version 2"
+    );
+    assert_eq!(ask(server.addr), "2 Hello from version 2, test!");
+
+    // An idle keep-alive connection does not hold the shutdown up.
+    let idle = std::net::TcpStream::connect(server.addr).expect("connect");
+    server.signal(libc::SIGTERM);
+    assert_eq!(server.log_line(), "SIGTERM: stopped accepting, draining");
+    assert_eq!(
+        server.log_line(),
+        "stopped (0 connections cut at the deadline)"
+    );
+    assert!(server.wait().success());
+    drop(idle);
+}
+
+#[test]
+fn the_file_watch_reloads_the_binary_and_sigint_stops_it() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("app.toml");
+    save(&path, &config_text(1));
+    let mut server = Spawned::start(&["serve", path.to_str().expect("UTF-8 path")]);
+    save(&path, &config_text(2));
+    assert_eq!(server.log_line(), "file changed: loaded version 2");
+    assert_eq!(ask(server.addr), "2 Hello from version 2, test!");
+    server.signal(libc::SIGINT);
+    assert_eq!(server.log_line(), "SIGINT: stopped accepting, draining");
+    assert!(server.wait().success());
+}
+
+#[test]
+fn a_bad_first_file_stops_the_binary_with_its_position() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("app.toml");
+    save(&path, "version = 1\ngreeting = 7\n");
+    let output = Command::new(env!("CARGO_BIN_EXE_ch10-06-async-server"))
+        .args(["serve", path.to_str().expect("UTF-8 path")])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the server");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: app.toml:2:12: invalid type: integer `7`, expected a string\n"
+    );
+}

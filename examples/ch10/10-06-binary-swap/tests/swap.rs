@@ -1,0 +1,159 @@
+//! The replacement, for real: the package's binary deployed in a temporary directory, started,
+//! replaced on SIGUSR2 while loopback clients keep sending requests, and stopped. Every process
+//! started is reaped (this test process becomes their subreaper); every wait has a deadline.
+#![cfg(target_os = "linux")]
+
+use std::path::Path;
+use std::time::Duration;
+
+use ch10_06_binary_swap::client::Clients;
+use ch10_06_binary_swap::deploy::{self, Orphans, Started, deploy, pid_in, shown};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_ch10-06-binary-swap");
+const WAIT: Duration = Duration::from_secs(20);
+
+fn start_v1(dir: &Path, args: &[&str]) -> Started {
+    deploy::become_subreaper().expect("become a subreaper");
+    deploy(dir, Path::new(BINARY), "v1").expect("deploy v1");
+    let v1 = Started::start(dir, args).expect("start v1");
+    assert_eq!(shown(&v1.first_line), "v1: listening");
+    v1
+}
+
+/// Deploys `label` and sends SIGUSR2 to `pid`; returns the pid of the process that took over.
+fn replace(v1: &Started, pid: u32, old: &str, new: &str, orphans: &mut Orphans) -> u32 {
+    deploy(v1_dir(v1), Path::new(BINARY), new).expect("deploy");
+    deploy::signal(pid, libc::SIGUSR2).expect("SIGUSR2");
+    let log = |expected: &str| assert_eq!(shown(&v1.next_line().expect("log line")), expected);
+    log(&format!("{old}: SIGUSR2: starting the new binary"));
+    let took_over = v1.next_line().expect("log line");
+    assert_eq!(
+        shown(&took_over),
+        format!("{new}: took over the listening socket")
+    );
+    let new_pid = pid_in(&took_over).expect("a pid");
+    orphans.adopt(new_pid);
+    log(&format!(
+        "{old}: the new process is ready; stopped accepting, draining"
+    ));
+    log(&format!("{old}: drained, exiting"));
+    new_pid
+}
+
+fn v1_dir(v1: &Started) -> &Path {
+    v1.dir.as_path()
+}
+
+#[test]
+fn replacing_v1_by_v2_then_v3_drops_no_request() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut orphans = Orphans::default();
+    let mut v1 = start_v1(dir.path(), &[]);
+    let clients = Clients::start(v1.addr, 4, 4);
+    assert!(clients.wait_for("v1", 200, WAIT), "{:?}", clients.seen());
+
+    let v2 = replace(&v1, v1.pid, "v1", "v2", &mut orphans);
+    assert!(v1.wait().expect("v1 exits").success());
+    assert!(clients.wait_for("v2", 200, WAIT), "{:?}", clients.seen());
+
+    // v2 got the socket as descriptor 3, and hands it on from there.
+    let v3 = replace(&v1, v2, "v2", "v3", &mut orphans);
+    assert!(orphans.reap(v2).expect("v2 exits").success());
+    assert!(clients.wait_for("v3", 200, WAIT), "{:?}", clients.seen());
+
+    let seen = clients.stop();
+    assert_eq!(seen.failed, 0, "{:?}", seen.first_failure);
+    for label in ["v1", "v2", "v3"] {
+        assert!(seen.answers.get(label).is_some_and(|&n| n > 0), "{seen:?}");
+    }
+    assert_eq!(seen.requests, seen.answers.values().sum::<u64>());
+
+    deploy::signal(v3, libc::SIGTERM).expect("SIGTERM");
+    let rest = v1.rest_of_log().expect("every server process exits");
+    assert_eq!(
+        rest,
+        [
+            "v3: SIGTERM: stopped accepting, draining",
+            "v3: drained, exiting"
+        ]
+    );
+    assert!(orphans.reap(v3).expect("v3 exits").success());
+}
+
+#[test]
+fn a_v2_that_fails_to_start_leaves_v1_serving() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut v1 = start_v1(dir.path(), &[]);
+    let clients = Clients::start(v1.addr, 2, 2);
+    assert!(clients.wait_for("v1", 100, WAIT), "{:?}", clients.seen());
+
+    deploy(dir.path(), Path::new(BINARY), "").expect("deploy a bad v2");
+    deploy::signal(v1.pid, libc::SIGUSR2).expect("SIGUSR2");
+    assert_eq!(
+        v1.next_line().expect("log"),
+        "v1: SIGUSR2: starting the new binary"
+    );
+    assert_eq!(
+        v1.next_line().expect("log"),
+        "v1: upgrade failed: the new process exited (exit status: 1) before it was ready; \
+         still serving"
+    );
+    assert_eq!(
+        v1.next_error().expect("v2's error"),
+        "error: VERSION beside the binary must be one word, not \"\""
+    );
+    assert!(clients.wait_for("v1", 100, WAIT), "{:?}", clients.seen());
+    let seen = clients.stop();
+    assert_eq!(seen.failed, 0, "{:?}", seen.first_failure);
+    assert_eq!(seen.answers.keys().collect::<Vec<_>>(), ["v1"]);
+
+    deploy::signal(v1.pid, libc::SIGTERM).expect("SIGTERM");
+    assert!(v1.wait().expect("v1 exits").success());
+    let rest = v1.rest_of_log().expect("no process left");
+    assert_eq!(
+        rest,
+        [
+            "v1: SIGTERM: stopped accepting, draining",
+            "v1: drained, exiting"
+        ]
+    );
+}
+
+#[test]
+fn a_v2_that_never_says_ready_is_killed_and_v1_keeps_serving() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut v1 = start_v1(dir.path(), &["--ready-deadline-ms", "500"]);
+    let clients = Clients::start(v1.addr, 2, 2);
+    assert!(clients.wait_for("v1", 100, WAIT), "{:?}", clients.seen());
+
+    // A "binary" that starts, holds the inherited socket, and never says it is ready.
+    let hangs = dir.path().join("hangs.sh");
+    std::fs::write(&hangs, "#!/bin/sh\nexec sleep 60\n").expect("write the script");
+    std::fs::set_permissions(&hangs, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    deploy(dir.path(), &hangs, "v2").expect("deploy it");
+    deploy::signal(v1.pid, libc::SIGUSR2).expect("SIGUSR2");
+    assert_eq!(
+        v1.next_line().expect("log"),
+        "v1: SIGUSR2: starting the new binary"
+    );
+    assert_eq!(
+        v1.next_line().expect("log"),
+        "v1: upgrade failed: the new process was not ready within 500ms; killed it; still serving"
+    );
+    assert!(clients.wait_for("v1", 100, WAIT), "{:?}", clients.seen());
+    let seen = clients.stop();
+    assert_eq!(seen.failed, 0, "{:?}", seen.first_failure);
+
+    deploy::signal(v1.pid, libc::SIGTERM).expect("SIGTERM");
+    assert!(v1.wait().expect("v1 exits").success());
+    // `sleep` held the shared stdout too: its end means the killed process is gone as well.
+    let rest = v1.rest_of_log().expect("no process left");
+    assert_eq!(
+        rest,
+        [
+            "v1: SIGTERM: stopped accepting, draining",
+            "v1: drained, exiting"
+        ]
+    );
+}
