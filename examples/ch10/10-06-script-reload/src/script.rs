@@ -32,7 +32,7 @@ pub struct Limits {
 }
 
 pub const LIMITS: Limits = Limits {
-    operations: 100_000,
+    operations: 20_000,
     call_levels: 16,
     string_size: 10_000,
     array_size: 1_000,
