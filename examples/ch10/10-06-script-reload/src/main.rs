@@ -1,8 +1,10 @@
 //! Recipe 10.6, "Reloading a script": a rhai script reloaded while the host runs. The demo
-//! saves each version of `greeter.rhai` and waits for the reloader's report.
+//! saves each version of `greeter.rhai` and waits for the reloader's report; with
+//! `--watch FILE` it greets each name typed on standard input with FILE's live version.
 
 use std::error::Error;
 use std::fs;
+use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
@@ -51,6 +53,40 @@ fn next_event(changes: &Receiver<ReloadEvent>) -> Result<ReloadEvent, String> {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.as_slice() {
+        [] => demo(),
+        [flag, path] if flag == "--watch" => watch(Path::new(path)),
+        _ => Err("usage: ch10-06-script-reload [--watch FILE.rhai]".into()),
+    }
+}
+
+// ANCHOR: watch
+/// `--watch FILE`: greets each name read from standard input; reports every reload.
+fn watch(path: &Path) -> Result<(), Box<dyn Error>> {
+    let engine = Arc::new(ScriptEngine::default());
+    let (reloader, changes) = Reloader::start(engine, path, Timing::default())?;
+    println!("watching {}; type a name, Ctrl-D to stop", path.display());
+    std::thread::spawn(move || {
+        for event in changes {
+            match event {
+                ReloadEvent::Reloaded { generation } => println!("generation {generation} live"),
+                ReloadEvent::Rejected(error) => println!("refused: {error}"),
+            }
+        }
+    });
+    let mut host = Host::new(reloader.scripts().clone());
+    for name in std::io::stdin().lock().lines() {
+        match host.greet(name?.trim()) {
+            Ok(text) => println!("{text}"),
+            Err(error) => println!("failed: {error}"),
+        }
+    }
+    Ok(())
+}
+// ANCHOR_END: watch
+
+fn demo() -> Result<(), Box<dyn Error>> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("greeter.rhai");
     // The temporary directory differs on each run; print the file name only.

@@ -64,6 +64,7 @@ pub struct Scripts {
     /// Held while a new version is swapped in, so generations count up one by one.
     swapping: Arc<Mutex<()>>,
 }
+// ANCHOR_END: script
 
 impl Scripts {
     /// Loads the first version: with no good version to fall back on, a bad one is an error.
@@ -95,6 +96,7 @@ impl Scripts {
         self.swap_in(path, compiled)
     }
 
+    // ANCHOR: swap
     fn swap_in(&self, path: PathBuf, compiled: Compiled) -> Result<u64, ScriptError> {
         // Callers never take this lock; it only keeps two swaps from taking one generation.
         let _swapping = self.swapping.lock().unwrap_or_else(PoisonError::into_inner);
@@ -115,6 +117,7 @@ impl Scripts {
         self.engine
             .greet(&script.path, &script.compiled, name, count)
     }
+    // ANCHOR_END: swap
 
     pub fn generation(&self) -> u64 {
         self.current.load().generation
@@ -124,7 +127,6 @@ impl Scripts {
         &self.engine
     }
 }
-// ANCHOR_END: script
 
 /// Owns the watcher and the worker thread; dropping it stops both.
 pub struct Reloader {
