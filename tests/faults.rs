@@ -20,6 +20,11 @@ const APPROACHES: &[(&str, &str, &str)] = &[
         "ch10-06-process-plugin",
         "faults_process",
     ),
+    (
+        "[script](10-06-script-reload.md)",
+        "ch10-06-script-reload",
+        "faults_script",
+    ),
 ];
 
 const TABLE: &str = "src/ch10/faults/10-06-faults.md";

@@ -80,9 +80,10 @@ const BENCHES: [(&str, &str); 4] = [
 
 /// The ways of reloading code, side by side: (package, column heading). Each has a bench
 /// `cost` that prints `call`, `swap` and `memory` results.
-const CODE_RELOADERS: [(&str, &str); 2] = [
+const CODE_RELOADERS: [(&str, &str); 3] = [
     ("ch10-06-plugin-host", "dynamic library"),
     ("ch10-06-process-plugin", "child process"),
+    ("ch10-06-script-reload", "script"),
 ];
 
 /// `cargo bench -p PACKAGE --bench NAME`; returns what the benchmark printed on standard output.
