@@ -18,7 +18,7 @@ use greeter_plugin_abi::HostState;
 
 use crate::compile::{PluginCompiler, PluginSource, fixture, library_file_name};
 use crate::plugin::{CallError, LoadError, Plugin, PluginDir};
-use crate::watchdog::Watchdog;
+use crate::watchdog::{Call, Watchdog};
 
 /// The rows of the table, in order.
 pub const FAULTS: [&str; 12] = [
@@ -294,13 +294,13 @@ fn provoke(fault: &str, built: &Path) -> Result<String, Box<dyn Error>> {
         "segfault" => Err(unexpected(host.swap_to("segfaults"))),
         "exit" => Err(unexpected(host.swap_to("exits"))),
         "endless-loop" => {
-            let watchdog = Watchdog::new(CALL_LIMIT, |running| {
+            let watchdog = Watchdog::new(CALL_LIMIT, |what, running| {
                 eprintln!(
-                    "watchdog: greet still running after {} s",
+                    "watchdog: {what} still running after {} s",
                     running.as_secs()
                 );
             })?;
-            let armed = watchdog.arm();
+            let armed = watchdog.arm(Call::Greet);
             let result = host.swap_to("loops");
             drop(armed);
             Err(unexpected(result))

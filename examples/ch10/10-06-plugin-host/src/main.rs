@@ -16,7 +16,7 @@ use greeter_plugin_abi::HostState;
 use ch10_06_plugin_host::compile::{PluginCompiler, fixture, library_file_name};
 use ch10_06_plugin_host::plugin::{CallError, LoadError, Plugin, PluginDir};
 use ch10_06_plugin_host::watch::LibraryWatcher;
-use ch10_06_plugin_host::watchdog::Watchdog;
+use ch10_06_plugin_host::watchdog::{Call, Watchdog};
 
 // ANCHOR: host
 /// Owns the state and the active plugin. Reloading takes `&mut self`, so no call the host
@@ -33,9 +33,9 @@ struct Host {
 
 impl Host {
     fn new(plugins: PluginDir, first: Plugin) -> std::io::Result<Host> {
-        let watchdog = Watchdog::new(Duration::from_secs(1), |running| {
+        let watchdog = Watchdog::new(Duration::from_secs(1), |what, running| {
             eprintln!(
-                "watchdog: greet still running after {} s",
+                "watchdog: {what} still running after {} s",
                 running.as_secs()
             );
         })?;
@@ -49,6 +49,7 @@ impl Host {
 
     /// Loads `file` and makes it the active plugin. On error the old one stays active.
     fn reload(&mut self, file: &Path) -> Result<&str, LoadError> {
+        let _armed = self.watchdog.arm(Call::Reload);
         let new = self.plugins.load(file)?;
         // The old plugin is dropped here: its library closed, its private copy deleted.
         self.active = new;
@@ -56,7 +57,7 @@ impl Host {
     }
 
     fn greet(&mut self, name: &str) -> Result<String, CallError> {
-        let _armed = self.watchdog.arm();
+        let _armed = self.watchdog.arm(Call::Greet);
         self.active.greet(&mut self.state, name)
     }
 }

@@ -108,6 +108,7 @@ fn link_chain(file: &Path) -> Vec<PathBuf> {
     chain
 }
 
+// ANCHOR: filter
 /// A rebuild shows up as remove + create, an in-place write as modify: any kind counts, except
 /// access, which our own loading of the file causes (or the host would reload forever).
 fn changes_one_of(event: &Event, chain: &Mutex<HashSet<PathBuf>>) -> bool {
@@ -115,3 +116,4 @@ fn changes_one_of(event: &Event, chain: &Mutex<HashSet<PathBuf>>) -> bool {
     !matches!(event.kind, EventKind::Access(_))
         && event.paths.iter().any(|path| chain.contains(path))
 }
+// ANCHOR_END: filter

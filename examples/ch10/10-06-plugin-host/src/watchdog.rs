@@ -21,6 +21,8 @@ struct Shared {
     started: AtomicU64,
     /// Which call that is, so that each one is reported once.
     call: AtomicU64,
+    /// What it is: an index into `WHAT`.
+    what: AtomicU64,
     stop: AtomicBool,
 }
 
@@ -30,12 +32,13 @@ pub struct Armed<'a>(&'a Shared);
 impl Watchdog {
     pub fn new(
         limit: Duration,
-        report: impl Fn(Duration) + Send + 'static,
+        report: impl Fn(&'static str, Duration) + Send + 'static,
     ) -> std::io::Result<Watchdog> {
         let shared = Arc::new(Shared {
             epoch: Instant::now(),
             started: AtomicU64::new(0),
             call: AtomicU64::new(0),
+            what: AtomicU64::new(0),
             stop: AtomicBool::new(false),
         });
         let watched = Arc::clone(&shared);
@@ -51,7 +54,8 @@ impl Watchdog {
                     if started != 0 && running >= limit.as_nanos() as u64 && reported != Some(call)
                     {
                         reported = Some(call);
-                        report(Duration::from_nanos(running));
+                        let what = WHAT[watched.what.load(Ordering::Acquire) as usize];
+                        report(what, Duration::from_nanos(running));
                     }
                 }
             })?;
@@ -62,7 +66,8 @@ impl Watchdog {
     }
 
     /// Watches the call that runs while the returned guard lives.
-    pub fn arm(&self) -> Armed<'_> {
+    pub fn arm(&self, what: Call) -> Armed<'_> {
+        self.shared.what.store(what as u64, Ordering::Release);
         self.shared.call.fetch_add(1, Ordering::AcqRel);
         self.shared
             .started
@@ -71,6 +76,18 @@ impl Watchdog {
     }
 }
 // ANCHOR_END: watchdog
+
+/// What the host is waiting for.
+#[derive(Clone, Copy)]
+pub enum Call {
+    /// A call of the plugin's `greet`.
+    Greet = 0,
+    /// A reload: loading the new version (its constructors, `describe`), then closing the old
+    /// one (its `shutdown`).
+    Reload = 1,
+}
+
+const WHAT: [&str; 2] = ["greet", "a reload"];
 
 impl Shared {
     fn now(&self) -> u64 {
@@ -102,15 +119,15 @@ mod tests {
     #[test]
     fn a_long_call_is_reported_once_and_a_short_one_never() {
         let (sender, reports) = mpsc::channel();
-        let watchdog = Watchdog::new(Duration::from_millis(100), move |running| {
+        let watchdog = Watchdog::new(Duration::from_millis(100), move |_, running| {
             let _ = sender.send(running);
         })
         .expect("watchdog thread");
         {
-            let _short = watchdog.arm();
+            let _short = watchdog.arm(Call::Greet);
         }
         {
-            let _long = watchdog.arm();
+            let _long = watchdog.arm(Call::Greet);
             let running = reports
                 .recv_timeout(Duration::from_secs(10))
                 .expect("a report within 10 s");
