@@ -178,8 +178,9 @@ fn watch(path: &Path) -> Result<(), Box<dyn Error>> {
     let first = reloader.load();
     println!("generation {}: {}", first.generation, first.config);
     println!(
-        "watching {}; edit and save it, Ctrl-C to stop",
-        path.display()
+        "watching {} (pid {}); edit and save it, Ctrl-C to stop",
+        path.display(),
+        std::process::id()
     );
     for event in changes {
         match event {
@@ -195,6 +196,9 @@ fn watch(path: &Path) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
+// ANCHOR_END: watch
+
+// ANCHOR: sighup
 /// SIGHUP asks for a reload, as it does of many daemons: on a mount that reports no changes
 /// (NFS, some container mounts), or to apply the file again as it is.
 #[cfg(unix)]
@@ -210,4 +214,4 @@ fn reload_on_sighup(reloader: &Reloader<Config>) -> std::io::Result<()> {
     });
     Ok(())
 }
-// ANCHOR_END: watch
+// ANCHOR_END: sighup

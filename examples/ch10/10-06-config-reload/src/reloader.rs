@@ -95,6 +95,8 @@ pub enum ReloadError {
     },
 }
 
+// ANCHOR_END: error
+
 impl fmt::Display for ReloadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -121,7 +123,6 @@ impl Error for ReloadError {
         }
     }
 }
-// ANCHOR_END: error
 
 // ANCHOR: load
 fn read(path: &Path, max_bytes: u64) -> Result<String, ReloadError> {
@@ -147,6 +148,8 @@ fn parse<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, ReloadError>
     })
 }
 
+// ANCHOR_END: load
+
 /// 1-based line and column (counted in characters) of a byte offset.
 pub fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset).unwrap_or(text);
@@ -155,7 +158,6 @@ pub fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     let column = before[line_start..].chars().count() + 1;
     (line, column)
 }
-// ANCHOR_END: load
 
 // ANCHOR: reloader
 /// Owns the worker thread (which owns the watcher); dropping it stops both.
@@ -181,6 +183,38 @@ impl ReloadTrigger {
         let _ = self.0.send(Message::Reload); // a stopped reloader has nothing to reload
     }
 }
+
+impl<T> Reloader<T> {
+    pub fn load(&self) -> Guard<Arc<Snapshot<T>>> {
+        self.current.load()
+    }
+
+    pub fn handle(&self) -> ConfigHandle<T> {
+        ConfigHandle(Arc::clone(&self.current))
+    }
+
+    /// Reads, validates and publishes the file now, through the same path as a save; the
+    /// outcome arrives on the change channel. Unlike a save, it is reported even when the
+    /// text is unchanged (a new generation, or the same rejection again): it was asked for.
+    pub fn reload(&self) {
+        self.trigger().reload();
+    }
+
+    pub fn trigger(&self) -> ReloadTrigger {
+        ReloadTrigger(self.inbox.clone())
+    }
+}
+
+impl<T> Drop for Reloader<T> {
+    fn drop(&mut self) {
+        // The worker only ever waits on its inbox (its reads never block), so it sees this.
+        let _ = self.inbox.send(Message::Stop);
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+    }
+}
+// ANCHOR_END: reloader
 
 /// A cheap, clonable way for reader threads to get the current configuration.
 pub struct ConfigHandle<T>(Arc<ArcSwap<Snapshot<T>>>);
@@ -256,39 +290,6 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Reloader<T> {
     }
 }
 
-impl<T> Reloader<T> {
-    pub fn load(&self) -> Guard<Arc<Snapshot<T>>> {
-        self.current.load()
-    }
-
-    pub fn handle(&self) -> ConfigHandle<T> {
-        ConfigHandle(Arc::clone(&self.current))
-    }
-
-    /// Reads, validates and publishes the file now, through the same path as a save; the
-    /// outcome arrives on the change channel. Unlike a save, it is reported even when the
-    /// text is unchanged (a new generation, or the same rejection again): it was asked for.
-    pub fn reload(&self) {
-        self.trigger().reload();
-    }
-
-    pub fn trigger(&self) -> ReloadTrigger {
-        ReloadTrigger(self.inbox.clone())
-    }
-}
-
-impl<T> Drop for Reloader<T> {
-    fn drop(&mut self) {
-        // The worker only ever waits on its inbox (its reads never block), so it sees this.
-        let _ = self.inbox.send(Message::Stop);
-        if let Some(worker) = self.worker.take() {
-            let _ = worker.join();
-        }
-    }
-}
-// ANCHOR_END: reloader
-
-// ANCHOR: worker
 struct Worker<T> {
     path: PathBuf,
     watch: PathWatch,
@@ -307,6 +308,7 @@ enum Settled {
 }
 
 impl<T: DeserializeOwned> Worker<T> {
+    // ANCHOR: worker
     fn run(mut self, messages: &Receiver<Message>) {
         while let Ok(message) = messages.recv() {
             let requested = match message {
@@ -323,19 +325,6 @@ impl<T: DeserializeOwned> Worker<T> {
             };
             self.reload(requested);
         }
-    }
-
-    /// What the event means for our path (see `PathWatch::classify`); a watcher failure is
-    /// also reported.
-    fn note(&self, event: &notify::Result<notify::Event>) -> Option<Change> {
-        if let Err(source) = event {
-            let error = ReloadError::Watch {
-                path: self.path.clone(),
-                source: notify::Error::generic(&source.to_string()),
-            };
-            let _ = self.changes.send(ReloadEvent::Rejected(error));
-        }
-        self.watch.classify(event)
     }
 
     /// Waits until the save is over: `debounce` of quiet after a whole save (at most
@@ -364,11 +353,30 @@ impl<T: DeserializeOwned> Worker<T> {
         }
     }
 
+    // ANCHOR_END: worker
+
+    /// What the event means for our path (see `PathWatch::classify`); a watcher failure is
+    /// also reported.
+    fn note(&self, event: &notify::Result<notify::Event>) -> Option<Change> {
+        if let Err(source) = event {
+            let error = ReloadError::Watch {
+                path: self.path.clone(),
+                source: notify::Error::generic(&source.to_string()),
+            };
+            let _ = self.changes.send(ReloadEvent::Rejected(error));
+        }
+        self.watch.classify(event)
+    }
+
+    // ANCHOR: swap
     fn reload(&mut self, requested: bool) {
         // Follow the path again first: a link on the way may point elsewhere now.
         if let Err(source) = self.watch.refresh() {
-            let path = self.path.clone();
-            let _ = (self.changes).send(ReloadEvent::Rejected(ReloadError::Watch { path, source }));
+            let error = ReloadError::Watch {
+                path: self.path.clone(),
+                source,
+            };
+            let _ = self.changes.send(ReloadEvent::Rejected(error));
         }
         let text = read(&self.path, self.options.max_bytes);
         let this_read = match &text {
@@ -392,5 +400,5 @@ impl<T: DeserializeOwned> Worker<T> {
         // Nobody listening is fine: readers still see the new configuration.
         let _ = self.changes.send(event);
     }
+    // ANCHOR_END: swap
 }
-// ANCHOR_END: worker
