@@ -169,7 +169,8 @@ impl PolledFile {
 /// before reading: one save is often several events.
 pub const DEBOUNCE: Duration = Duration::from_millis(20);
 /// A file written but not yet closed is read after this long without a write (for writers
-/// that never close it, and systems that report no close: only Linux's inotify does).
+/// that never close it, and systems that report no close: of notify's backends only Linux's
+/// inotify does).
 pub const WRITE_QUIET: Duration = Duration::from_secs(1);
 
 /// Reloads on change events. Watches every directory the path goes through (`PathWatch`), so

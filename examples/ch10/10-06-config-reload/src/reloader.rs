@@ -25,11 +25,13 @@ use crate::follow::{Change, PathWatch, read_limited};
 /// After a whole save (the writer closed the file, or renamed a file or a link into place),
 /// wait until the path has been quiet this long: one save is often several events.
 pub const DEBOUNCE: Duration = Duration::from_millis(50);
-/// Under a steady stream of whole saves, reload at least this often anyway.
+/// Once a whole save came, read at most this long after the first event of the burst: under a
+/// steady stream of saves, and at once for a writer that paused longer before closing.
 pub const MAX_DELAY: Duration = Duration::from_millis(250);
 /// A file written but not yet closed is read only after this long without a write, so a
 /// writer that pauses with the file open is not read half-way; one that never closes it (or
-/// a system that reports no close: only Linux's inotify does) is still read.
+/// a system that reports no close: of notify's backends only Linux's inotify does) is still
+/// read.
 pub const WRITE_QUIET: Duration = Duration::from_secs(1);
 /// A larger file is refused before it is read.
 pub const MAX_BYTES: u64 = 1024 * 1024;
