@@ -114,11 +114,13 @@ impl PolledFile {
     }
 
     /// Same stamp proves nothing if the file was modified within one timestamp tick of our
-    /// read (git's "racily clean" case). An mtime in the future looks recent forever, so the
-    /// doubt also ends `MTIME_GRANULARITY` after we first saw the stamp, on our own clock.
-    fn stamp_in_doubt(&self) -> bool {
-        self.stamp.modified + MTIME_GRANULARITY >= self.read_at
-            && self.read_clock < self.stamp_seen + MTIME_GRANULARITY
+    /// read (git's "racily clean" case): read it at every check for `MTIME_GRANULARITY` after
+    /// the stamp was first seen. An mtime in the future looks recent forever: after that, it is
+    /// read once per `MTIME_GRANULARITY`, not at every check.
+    fn stamp_in_doubt(&self, now: Instant) -> bool {
+        let recent = self.stamp.modified + MTIME_GRANULARITY >= self.read_at;
+        let first_tick = self.read_clock < self.stamp_seen + MTIME_GRANULARITY;
+        recent && (first_tick || now >= self.read_clock + MTIME_GRANULARITY)
     }
 
     /// `Ok(Some(text))` when the content changed, `Ok(None)` when it did not (or not yet for
@@ -129,7 +131,7 @@ impl PolledFile {
         let before = Stamp::of(&self.path)?;
         if before != self.stamp {
             (self.stamp, self.stamp_seen) = (before, now);
-        } else if self.candidate.is_none() && !self.stamp_in_doubt() {
+        } else if self.candidate.is_none() && !self.stamp_in_doubt(now) {
             return Ok(None);
         }
         let text = read_limited(&self.path, MAX_BYTES)?;
