@@ -199,10 +199,10 @@ fn polling_never_hands_out_a_read_that_raced_a_save() {
         None,
         "an empty file, read once"
     );
-    file.write_all(LEVEL_2[..9].as_bytes())
+    file.write_all(&LEVEL_2.as_bytes()[..9])
         .expect("write a part");
     assert_eq!(polled.check().expect("check"), None, "a part, read once");
-    file.write_all(LEVEL_2[9..].as_bytes())
+    file.write_all(&LEVEL_2.as_bytes()[9..])
         .expect("write the rest");
     drop(file);
     let seen = poll_until_change(&mut polled).expect("poll");
