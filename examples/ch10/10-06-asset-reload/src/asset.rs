@@ -1,14 +1,16 @@
 //! Two ways to notice that a data file changed, with the same interface: call `check()` once
 //! per frame (or per request) and get the new text when there is one.
 //!
-//! - `PolledFile` compares the file's (mtime, length) on every check: one `stat`, works on any
-//!   file system, including network and container mounts where no change events arrive.
+//! - `PolledFile` compares the file's (mtime, length, identity) on every check: one `stat`,
+//!   works on any file system, including network and container mounts where no change events
+//!   arrive.
 //! - `WatchedFile` waits for the operating system's change events (inotify, `FSEvents`, ...)
 //!   through `notify`: no cost while nothing happens and no polling delay, but it needs OS
 //!   support for the mount the file lives on.
 //!
-//! Both compare a hash of the content before reporting a change, so a touch or a save without
-//! changes is not a reload.
+//! Both follow the path as `open` does (symlinks, a ConfigMap's `..data`), read only regular
+//! files of at most `MAX_BYTES` without ever blocking (`follow.rs`), and compare a hash of the
+//! content before reporting a change, so a touch or a save without changes is not a reload.
 
 use std::collections::hash_map::DefaultHasher;
 use std::fs;
@@ -18,8 +20,10 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant, SystemTime};
 
-use notify::event::{AccessKind, AccessMode};
-use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
+use crate::follow::{Change, PathWatch, check_regular, read_limited};
+
+/// A larger file is refused before it is read.
+pub const MAX_BYTES: u64 = 16 * 1024 * 1024;
 
 // ANCHOR: stamp
 /// Timestamps are coarse: a few milliseconds on Linux file systems (the kernel's clock tick),
@@ -27,21 +31,42 @@ use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 /// mtime. A file modified this close to our last read may have changed again unseen.
 pub const MTIME_GRANULARITY: Duration = Duration::from_secs(2);
 
+/// A change is handed out once two reads at least this far apart gave the same content and
+/// stamp, so a read that races an in-place save (truncate, then write) is never handed out.
+pub const SETTLE: Duration = Duration::from_millis(50);
+
 /// What one `stat` tells about a file's content without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp {
     pub modified: SystemTime,
     pub len: u64,
+    /// Which file the path leads to (device, inode): a rename-save or a moved link gives
+    /// another one, whatever its mtime.
+    pub file: (u64, u64),
 }
 
 impl Stamp {
+    /// Refuses what is not a regular file of at most `MAX_BYTES`, as a read would.
     pub fn of(path: &Path) -> io::Result<Stamp> {
         let metadata = fs::metadata(path)?;
+        check_regular(&metadata, MAX_BYTES)?;
         Ok(Stamp {
             modified: metadata.modified()?,
             len: metadata.len(),
+            file: file_id(&metadata),
         })
     }
+}
+
+#[cfg(unix)]
+fn file_id(metadata: &fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (metadata.dev(), metadata.ino())
+}
+
+#[cfg(not(unix))]
+fn file_id(_: &fs::Metadata) -> (u64, u64) {
+    (0, 0)
 }
 
 fn content_hash(text: &str) -> u64 {
@@ -55,50 +80,83 @@ fn content_hash(text: &str) -> u64 {
 /// Reloads by polling: `check()` costs one `stat` while the file is unchanged and old enough.
 pub struct PolledFile {
     path: PathBuf,
+    /// Hash of the content last handed out.
+    shown: u64,
+    /// The stamp last seen, and when (on our clock) it was first seen.
     stamp: Stamp,
-    hash: u64,
-    /// When we last read the content (taken before the read, to err on the safe side).
+    stamp_seen: Instant,
+    /// When we last read the content (taken before the read, to err on the safe side), on the
+    /// file system's clock and on ours.
     read_at: SystemTime,
+    read_clock: Instant,
+    /// A new content read once, waiting for a second equal read `SETTLE` later.
+    candidate: Option<(Stamp, u64, Instant)>,
     content_reads: u64,
 }
 
 impl PolledFile {
     pub fn open(path: impl Into<PathBuf>) -> io::Result<(Self, String)> {
         let path = path.into();
-        let read_at = SystemTime::now();
+        let (read_at, read_clock) = (SystemTime::now(), Instant::now());
         let stamp = Stamp::of(&path)?;
-        let text = fs::read_to_string(&path)?;
+        let text = read_limited(&path, MAX_BYTES)?;
         let file = PolledFile {
             path,
+            shown: content_hash(&text),
             stamp,
-            hash: content_hash(&text),
+            stamp_seen: read_clock,
             read_at,
+            read_clock,
+            candidate: None,
             content_reads: 1,
         };
         Ok((file, text))
     }
 
-    /// `Ok(Some(text))` when the content changed, `Ok(None)` when it did not, `Err` when the
-    /// file cannot be read now (the caller keeps what it has and tries again later).
+    /// Same stamp proves nothing if the file was modified within one timestamp tick of our
+    /// read (git's "racily clean" case): read it at every check for `MTIME_GRANULARITY` after
+    /// the stamp was first seen. An mtime in the future looks recent forever: after that, it is
+    /// read once per `MTIME_GRANULARITY`, not at every check.
+    fn stamp_in_doubt(&self, now: Instant) -> bool {
+        let recent = self.stamp.modified + MTIME_GRANULARITY >= self.read_at;
+        let first_tick = self.read_clock < self.stamp_seen + MTIME_GRANULARITY;
+        recent && (first_tick || now >= self.read_clock + MTIME_GRANULARITY)
+    }
+
+    /// `Ok(Some(text))` when the content changed, `Ok(None)` when it did not (or not yet for
+    /// certain), `Err` when the file cannot be read now (the caller keeps what it has and
+    /// tries again later).
     pub fn check(&mut self) -> io::Result<Option<String>> {
-        let read_at = SystemTime::now();
-        let stamp = Stamp::of(&self.path)?;
-        // Same (mtime, length) proves nothing if the file was modified within one timestamp
-        // tick of our read: a second write in that tick keeps the mtime (and maybe the length).
-        let racy = self.stamp.modified + MTIME_GRANULARITY >= self.read_at;
-        if stamp == self.stamp && !racy {
+        let (read_at, now) = (SystemTime::now(), Instant::now());
+        let before = Stamp::of(&self.path)?;
+        if before != self.stamp {
+            (self.stamp, self.stamp_seen) = (before, now);
+        } else if self.candidate.is_none() && !self.stamp_in_doubt(now) {
             return Ok(None);
         }
-        let text = fs::read_to_string(&self.path)?;
+        let text = read_limited(&self.path, MAX_BYTES)?;
         self.content_reads += 1;
-        self.stamp = stamp;
-        self.read_at = read_at;
+        (self.read_at, self.read_clock) = (read_at, now);
+        let after = Stamp::of(&self.path)?;
         let hash = content_hash(&text);
-        if hash == self.hash {
-            return Ok(None); // touched, or saved without changes
+        if after != before || hash == self.shown {
+            // Written while we read (look again next time), or no change after all.
+            self.candidate = None;
+            return Ok(None);
         }
-        self.hash = hash;
-        Ok(Some(text))
+        match self.candidate {
+            Some((stamp, seen, since)) if (stamp, seen) == (before, hash) => {
+                if now < since + SETTLE {
+                    return Ok(None);
+                }
+                (self.shown, self.candidate) = (hash, None);
+                Ok(Some(text))
+            }
+            _ => {
+                self.candidate = Some((before, hash, now));
+                Ok(None)
+            }
+        }
     }
 
     /// How many times the content was read: a steady file is read once.
@@ -109,52 +167,60 @@ impl PolledFile {
 // ANCHOR_END: polled
 
 // ANCHOR: watched
-/// Wait this long after the last event before reading: a save is a burst of events.
+/// After a whole save (closed, or renamed into place), wait this long after the last event
+/// before reading: one save is often several events.
 pub const DEBOUNCE: Duration = Duration::from_millis(20);
+/// A file written but not yet closed is read after this long without a write (for writers
+/// that never close it, and systems that report no close: of notify's backends only Linux's
+/// inotify does).
+pub const WRITE_QUIET: Duration = Duration::from_secs(1);
 
-/// Reloads on change events. Watches the parent directory and filters by file name, so
-/// rename-saves, deletion and re-creation are all seen.
+/// Reloads on change events. Watches every directory the path goes through (`PathWatch`), so
+/// rename-saves, deletion, re-creation and moved links (a ConfigMap update) are all seen.
 pub struct WatchedFile {
     path: PathBuf,
     hash: u64,
     events: Receiver<notify::Result<notify::Event>>,
-    /// Time of the last event about our file not yet acted on.
-    pending_since: Option<Instant>,
-    _watcher: RecommendedWatcher,
+    watch: PathWatch,
+    /// The latest change about our path not yet acted on, and when it came.
+    pending: Option<(Change, Instant)>,
 }
 
 impl WatchedFile {
     pub fn open(path: impl Into<PathBuf>) -> io::Result<(Self, String)> {
         let path = path.into();
-        let directory = match path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
-            _ => PathBuf::from("."),
-        };
         let (sender, events) = mpsc::channel();
-        let mut watcher = notify::recommended_watcher(sender).map_err(io::Error::other)?;
-        watcher
-            .watch(&directory, RecursiveMode::NonRecursive)
-            .map_err(io::Error::other)?;
-        let text = fs::read_to_string(&path)?; // after the watch starts: no change is lost
+        let watcher = notify::recommended_watcher(sender).map_err(io::Error::other)?;
+        let watch = PathWatch::new(&path, watcher).map_err(io::Error::other)?;
+        let text = read_limited(&path, MAX_BYTES)?; // after the watch starts: no change is lost
         let file = WatchedFile {
             path,
             hash: content_hash(&text),
             events,
-            pending_since: None,
-            _watcher: watcher,
+            watch,
+            pending: None,
         };
         Ok((file, text))
     }
 
-    /// Never blocks: takes the events that arrived, and reads the file once they have been
-    /// quiet for `DEBOUNCE`. Call it once per frame.
+    /// When the pending change may be read: `DEBOUNCE` after a whole save, `WRITE_QUIET` after
+    /// a write that is not closed yet.
+    fn due(&self) -> Option<Instant> {
+        self.pending.map(|(change, at)| match change {
+            Change::Whole => at + DEBOUNCE,
+            Change::Partial => at + WRITE_QUIET,
+        })
+    }
+
+    /// Never blocks: takes the events that arrived, and reads the file once its save is due.
+    /// Call it once per frame.
     pub fn check(&mut self) -> io::Result<Option<String>> {
         while let Ok(event) = self.events.try_recv() {
             self.note(&event);
         }
-        match self.pending_since {
-            Some(since) if since.elapsed() >= DEBOUNCE => {
-                self.pending_since = None;
+        match self.due() {
+            Some(due) if Instant::now() >= due => {
+                self.pending = None;
                 self.reload()
             }
             _ => Ok(None),
@@ -169,10 +235,7 @@ impl WatchedFile {
             if let Some(text) = self.check()? {
                 return Ok(Some(text));
             }
-            let until = match self.pending_since {
-                Some(since) => (since + DEBOUNCE).min(deadline),
-                None => deadline,
-            };
+            let until = self.due().map_or(deadline, |due| due.min(deadline));
             let Some(wait) = until.checked_duration_since(Instant::now()) else {
                 if until == deadline {
                     return Ok(None);
@@ -190,34 +253,15 @@ impl WatchedFile {
     }
 
     fn note(&mut self, event: &notify::Result<notify::Event>) {
-        let about_us = match event {
-            Err(_) => true, // the watcher failed: read again to be safe
-            Ok(event) if event.need_rescan() => true,
-            // Our own reads open and close the file: not a change.
-            Ok(event)
-                if matches!(
-                    event.kind,
-                    EventKind::Access(
-                        AccessKind::Open(_)
-                            | AccessKind::Read
-                            | AccessKind::Close(AccessMode::Read)
-                    )
-                ) =>
-            {
-                false
-            }
-            Ok(event) => event
-                .paths
-                .iter()
-                .any(|path| path.file_name() == self.path.file_name()),
-        };
-        if about_us {
-            self.pending_since = Some(Instant::now());
+        if let Some(change) = self.watch.classify(event) {
+            self.pending = Some((change, Instant::now()));
         }
     }
 
     fn reload(&mut self) -> io::Result<Option<String>> {
-        let text = fs::read_to_string(&self.path)?;
+        // Follow the path again first: a link on the way may point elsewhere now.
+        self.watch.refresh().map_err(io::Error::other)?;
+        let text = read_limited(&self.path, MAX_BYTES)?;
         let hash = content_hash(&text);
         if hash == self.hash {
             return Ok(None);

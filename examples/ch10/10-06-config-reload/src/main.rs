@@ -3,6 +3,8 @@
 //! with `cargo run -p ch10-06-config-reload -- --watch app.toml` (Ctrl-C stops it).
 
 #[cfg(test)]
+mod fault_tests;
+#[cfg(test)]
 mod tests;
 
 use std::error::Error;
@@ -167,14 +169,18 @@ fn report(event: ReloadEvent<Config>, reloader: &Reloader<Config>, shown_dir: &s
 }
 
 // ANCHOR: watch
-/// `--watch FILE`: report every change until Ctrl-C. Try editing FILE in another terminal.
+/// `--watch FILE`: report every change until Ctrl-C. Try editing FILE in another terminal, or
+/// `kill -HUP` the process to reload it as it is.
 fn watch(path: &Path) -> Result<(), Box<dyn Error>> {
     let (reloader, changes) = Reloader::<Config>::start(path)?;
+    #[cfg(unix)]
+    reload_on_sighup(&reloader)?;
     let first = reloader.load();
     println!("generation {}: {}", first.generation, first.config);
     println!(
-        "watching {}; edit and save it, Ctrl-C to stop",
-        path.display()
+        "watching {} (pid {}); edit and save it, Ctrl-C to stop",
+        path.display(),
+        std::process::id()
     );
     for event in changes {
         match event {
@@ -189,4 +195,23 @@ fn watch(path: &Path) -> Result<(), Box<dyn Error>> {
     }
     Ok(())
 }
+
 // ANCHOR_END: watch
+
+// ANCHOR: sighup
+/// SIGHUP asks for a reload, as it does of many daemons: on a mount that reports no changes
+/// (NFS, some container mounts), or to apply the file again as it is.
+#[cfg(unix)]
+fn reload_on_sighup(reloader: &Reloader<Config>) -> std::io::Result<()> {
+    use signal_hook::{consts::SIGHUP, iterator::Signals};
+    let mut signals = Signals::new([SIGHUP])?; // from here on, SIGHUP no longer ends us
+    let trigger = reloader.trigger();
+    thread::spawn(move || {
+        for _ in signals.forever() {
+            println!("SIGHUP: reloading");
+            trigger.reload();
+        }
+    });
+    Ok(())
+}
+// ANCHOR_END: sighup

@@ -1,9 +1,11 @@
 //! A configuration that reloads itself when its TOML file changes.
 //!
-//! `Reloader::start` loads the file once, then a worker thread watches the file's *directory*,
-//! debounces the events that name the file, parses the new text and publishes it with one
-//! atomic pointer swap. A bad file (unreadable, malformed, invalid) is reported on the change
-//! channel and the last good configuration stays in place.
+//! `Reloader::start` loads the file once, then a worker thread watches every directory that
+//! opening the path goes through (`follow.rs`), waits until a save is whole, reads the file
+//! (a regular file within a size limit, never blocking), parses it and publishes it with one
+//! atomic pointer swap. A bad file is reported on the change channel and the last good
+//! configuration stays in place. `Reloader::reload` (or a `ReloadTrigger`, from a SIGHUP
+//! handler say) asks for the same read-validate-swap at once.
 
 use std::error::Error;
 use std::fmt;
@@ -15,31 +17,43 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use arc_swap::{ArcSwap, Guard};
-use notify::event::{AccessKind, AccessMode};
-use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use serde::de::DeserializeOwned;
 
+use crate::follow::{Change, PathWatch, read_limited};
+
 // ANCHOR: debounce
-/// Wait until the file has been quiet this long before reading it: an editor's save is a burst
-/// of events (truncate, write, close, or write a temporary file and rename it).
+/// After a whole save (the writer closed the file, or renamed a file or a link into place),
+/// wait until the path has been quiet this long: one save is often several events.
 pub const DEBOUNCE: Duration = Duration::from_millis(50);
-/// Under a steady stream of writes, reload at least this often anyway.
+/// Once a whole save came, read at most this long after the first event of the burst: under a
+/// steady stream of saves, and at once for a writer that paused longer before closing.
 pub const MAX_DELAY: Duration = Duration::from_millis(250);
+/// A file written but not yet closed is read only after this long without a write, so a
+/// writer that pauses with the file open is not read half-way; one that never closes it (or
+/// a system that reports no close: of notify's backends only Linux's inotify does) is still
+/// read.
+pub const WRITE_QUIET: Duration = Duration::from_secs(1);
+/// A larger file is refused before it is read.
+pub const MAX_BYTES: u64 = 1024 * 1024;
 // ANCHOR_END: debounce
 
-/// How long the reloader waits for a save to finish. `Reloader::start` uses the default,
-/// `DEBOUNCE` and `MAX_DELAY`; `Reloader::start_with` takes others (tests use shorter ones).
+/// How long the reloader waits for a save to finish, and how large a file it reads.
+/// `Reloader::start` uses the constants above; `Reloader::start_with` takes others.
 #[derive(Clone, Copy, Debug)]
-pub struct Timing {
+pub struct Options {
     pub debounce: Duration,
     pub max_delay: Duration,
+    pub write_quiet: Duration,
+    pub max_bytes: u64,
 }
 
-impl Default for Timing {
+impl Default for Options {
     fn default() -> Self {
-        Timing {
+        Options {
             debounce: DEBOUNCE,
             max_delay: MAX_DELAY,
+            write_quiet: WRITE_QUIET,
+            max_bytes: MAX_BYTES,
         }
     }
 }
@@ -66,7 +80,8 @@ pub enum ReloadEvent<T> {
 // ANCHOR: error
 #[derive(Debug)]
 pub enum ReloadError {
-    /// The file could not be read (deleted, renamed away, no permission...).
+    /// The file could not be read: deleted, no permission, not a regular file (a FIFO, a
+    /// device, a directory), larger than `max_bytes`...
     Read { path: PathBuf, source: io::Error },
     /// The text is not valid TOML or does not describe a valid configuration.
     Parse {
@@ -81,6 +96,8 @@ pub enum ReloadError {
         source: notify::Error,
     },
 }
+
+// ANCHOR_END: error
 
 impl fmt::Display for ReloadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -108,11 +125,10 @@ impl Error for ReloadError {
         }
     }
 }
-// ANCHOR_END: error
 
 // ANCHOR: load
-fn read(path: &Path) -> Result<String, ReloadError> {
-    std::fs::read_to_string(path).map_err(|source| ReloadError::Read {
+fn read(path: &Path, max_bytes: u64) -> Result<String, ReloadError> {
+    read_limited(path, max_bytes).map_err(|source| ReloadError::Read {
         path: path.to_owned(),
         source,
     })
@@ -134,6 +150,8 @@ fn parse<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, ReloadError>
     })
 }
 
+// ANCHOR_END: load
+
 /// 1-based line and column (counted in characters) of a byte offset.
 pub fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset).unwrap_or(text);
@@ -142,15 +160,63 @@ pub fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     let column = before[line_start..].chars().count() + 1;
     (line, column)
 }
-// ANCHOR_END: load
 
 // ANCHOR: reloader
-/// Owns the watcher and the worker thread; dropping it stops both.
+/// Owns the worker thread (which owns the watcher); dropping it stops both.
 pub struct Reloader<T> {
     current: Arc<ArcSwap<Snapshot<T>>>,
-    watcher: Option<RecommendedWatcher>,
+    inbox: Sender<Message>,
     worker: Option<JoinHandle<()>>,
 }
+
+/// What the worker waits for: file events, requests, and the end.
+enum Message {
+    Event(notify::Result<notify::Event>),
+    Reload,
+    Stop,
+}
+
+/// Asks for a reload now, from any thread (a signal handler's, say); see `Reloader::reload`.
+#[derive(Clone)]
+pub struct ReloadTrigger(Sender<Message>);
+
+impl ReloadTrigger {
+    pub fn reload(&self) {
+        let _ = self.0.send(Message::Reload); // a stopped reloader has nothing to reload
+    }
+}
+
+impl<T> Reloader<T> {
+    pub fn load(&self) -> Guard<Arc<Snapshot<T>>> {
+        self.current.load()
+    }
+
+    pub fn handle(&self) -> ConfigHandle<T> {
+        ConfigHandle(Arc::clone(&self.current))
+    }
+
+    /// Reads, validates and publishes the file now, through the same path as a save; the
+    /// outcome arrives on the change channel. Unlike a save, it is reported even when the
+    /// text is unchanged (a new generation, or the same rejection again): it was asked for.
+    pub fn reload(&self) {
+        self.trigger().reload();
+    }
+
+    pub fn trigger(&self) -> ReloadTrigger {
+        ReloadTrigger(self.inbox.clone())
+    }
+}
+
+impl<T> Drop for Reloader<T> {
+    fn drop(&mut self) {
+        // The worker only ever waits on its inbox (its reads never block), so it sees this.
+        let _ = self.inbox.send(Message::Stop);
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+    }
+}
+// ANCHOR_END: reloader
 
 /// A cheap, clonable way for reader threads to get the current configuration.
 pub struct ConfigHandle<T>(Arc<ArcSwap<Snapshot<T>>>);
@@ -170,43 +236,34 @@ impl<T> ConfigHandle<T> {
 }
 
 impl<T: DeserializeOwned + Send + Sync + 'static> Reloader<T> {
-    /// Watches `path`'s directory, then loads `path` (so no change between the two is lost; an
-    /// error here means there is no good configuration to fall back on). The receiver hears of
-    /// every reload and every rejected file: read it or drop it, since it is unbounded.
+    /// Watches what `path` goes through, then loads it (so no change between the two is lost;
+    /// an error here means there is no good configuration to fall back on). The receiver hears
+    /// of every reload and every rejected file: read it or drop it, since it is unbounded.
     pub fn start(
         path: impl Into<PathBuf>,
     ) -> Result<(Self, Receiver<ReloadEvent<T>>), ReloadError> {
-        Self::start_with(path, Timing::default())
+        Self::start_with(path, Options::default())
     }
 
-    /// [`Reloader::start`] with another debounce.
+    /// [`Reloader::start`] with other timings or size limit.
     pub fn start_with(
         path: impl Into<PathBuf>,
-        timing: Timing,
+        options: Options,
     ) -> Result<(Self, Receiver<ReloadEvent<T>>), ReloadError> {
         let path = path.into();
         let watch_error = |source| ReloadError::Watch {
             path: path.clone(),
             source,
         };
-        let file_name = path
-            .file_name()
-            .ok_or_else(|| watch_error(notify::Error::generic("not a file name")))?
-            .to_owned();
-        let directory = match path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
-            _ => PathBuf::from("."),
-        };
-
         // Watch first, then load: a change between the two is not lost.
-        let (raw_sender, raw_events) = mpsc::channel();
-        let mut watcher = notify::recommended_watcher(raw_sender).map_err(watch_error)?;
-        // The directory, not the file: a rename-save replaces the file's inode, and a watch
-        // on the old inode would hear nothing more.
-        watcher
-            .watch(&directory, RecursiveMode::NonRecursive)
-            .map_err(watch_error)?;
-        let text = read(&path)?;
+        let (inbox, messages) = mpsc::channel();
+        let events = inbox.clone();
+        let watcher = notify::recommended_watcher(move |event| {
+            let _ = events.send(Message::Event(event));
+        })
+        .map_err(watch_error)?;
+        let watch = PathWatch::new(&path, watcher).map_err(watch_error)?;
+        let text = read(&path, options.max_bytes)?;
         let first = Arc::new(Snapshot {
             generation: 1,
             config: parse(&path, &text)?,
@@ -215,130 +272,120 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Reloader<T> {
 
         let (changes, change_receiver) = mpsc::channel();
         let worker = Worker {
-            path,
-            file_name,
+            path: path.clone(),
+            watch,
             current: Arc::clone(&current),
             changes,
             last_read: Ok(text),
-            timing,
+            options,
         };
         let worker = thread::Builder::new()
             .name("config-reloader".into())
-            .spawn(move || worker.run(&raw_events))
-            .map_err(|source| ReloadError::Watch {
-                path: directory,
-                source: notify::Error::io(source),
-            })?;
+            .spawn(move || worker.run(&messages))
+            .map_err(|source| watch_error(notify::Error::io(source)))?;
         let reloader = Self {
             current,
-            watcher: Some(watcher),
+            inbox,
             worker: Some(worker),
         };
         Ok((reloader, change_receiver))
     }
 }
 
-impl<T> Reloader<T> {
-    pub fn load(&self) -> Guard<Arc<Snapshot<T>>> {
-        self.current.load()
-    }
-
-    pub fn handle(&self) -> ConfigHandle<T> {
-        ConfigHandle(Arc::clone(&self.current))
-    }
-}
-
-impl<T> Drop for Reloader<T> {
-    fn drop(&mut self) {
-        // Dropping the watcher drops its sender, which ends the worker's loop.
-        drop(self.watcher.take());
-        if let Some(worker) = self.worker.take() {
-            let _ = worker.join();
-        }
-    }
-}
-// ANCHOR_END: reloader
-
-// ANCHOR: worker
 struct Worker<T> {
     path: PathBuf,
-    file_name: std::ffi::OsString,
+    watch: PathWatch,
     current: Arc<ArcSwap<Snapshot<T>>>,
     changes: Sender<ReloadEvent<T>>,
     /// What the last reload read: the same text (or the same failure) again is no news.
-    last_read: Result<String, io::ErrorKind>,
-    timing: Timing,
+    last_read: Result<String, String>,
+    options: Options,
 }
 
-type RawEvent = notify::Result<notify::Event>;
+/// How waiting for a save to finish ended.
+enum Settled {
+    Read,
+    Requested,
+    Stop,
+}
 
 impl<T: DeserializeOwned> Worker<T> {
-    fn run(mut self, raw_events: &Receiver<RawEvent>) {
-        // `recv` fails once the watcher, the only sender, is dropped.
-        while let Ok(event) = raw_events.recv() {
-            if self.is_about_our_file(&event) && self.debounce(raw_events) {
-                self.reload();
-            }
+    // ANCHOR: worker
+    fn run(mut self, messages: &Receiver<Message>) {
+        while let Ok(message) = messages.recv() {
+            let requested = match message {
+                Message::Stop => return,
+                Message::Reload => true,
+                Message::Event(event) => match self.note(&event) {
+                    None => continue,
+                    Some(change) => match self.settle(messages, change) {
+                        Settled::Read => false,
+                        Settled::Requested => true,
+                        Settled::Stop => return,
+                    },
+                },
+            };
+            self.reload(requested);
         }
     }
 
-    /// Filters by path, not by kind: depending on how the editor saves, the same save arrives
-    /// as Modify, Create or a rename. Read-only opens and closes (ours too) are ignored.
-    fn is_about_our_file(&self, event: &RawEvent) -> bool {
-        let event = match event {
-            Ok(event) => event,
-            Err(source) => {
-                let error = ReloadError::Watch {
-                    path: self.path.clone(),
-                    source: notify::Error::generic(&source.to_string()),
-                };
-                let _ = self.changes.send(ReloadEvent::Rejected(error));
-                return true; // we may have missed something: read the file again
-            }
-        };
-        if event.need_rescan() {
-            return true; // the kernel queue overflowed: events were dropped
-        }
-        let read_only = matches!(
-            event.kind,
-            EventKind::Access(
-                AccessKind::Open(_) | AccessKind::Read | AccessKind::Close(AccessMode::Read)
-            )
-        );
-        !read_only
-            && event
-                .paths
-                .iter()
-                .any(|path| path.file_name() == Some(self.file_name.as_os_str()))
-    }
-
-    /// Waits until our file has been quiet for `DEBOUNCE` (or `MAX_DELAY` has passed; both
-    /// as set by `Timing`). Returns false when the watcher is gone.
-    fn debounce(&self, raw_events: &Receiver<RawEvent>) -> bool {
+    /// Waits until the save is over: `debounce` of quiet after a whole save (at most
+    /// `max_delay` after the first event), `write_quiet` after a write not yet closed.
+    fn settle(&self, messages: &Receiver<Message>, mut latest: Change) -> Settled {
         let first = Instant::now();
         let mut last = first;
         loop {
-            let until = (last + self.timing.debounce).min(first + self.timing.max_delay);
-            let Some(wait) = until.checked_duration_since(Instant::now()) else {
-                return true;
+            let until = match latest {
+                Change::Whole => (last + self.options.debounce).min(first + self.options.max_delay),
+                Change::Partial => last + self.options.write_quiet,
             };
-            match raw_events.recv_timeout(wait) {
-                Ok(event) if self.is_about_our_file(&event) => last = Instant::now(),
-                Ok(_) => {}
-                Err(RecvTimeoutError::Timeout) => return true,
-                Err(RecvTimeoutError::Disconnected) => return false,
+            let Some(wait) = until.checked_duration_since(Instant::now()) else {
+                return Settled::Read;
+            };
+            match messages.recv_timeout(wait) {
+                Ok(Message::Event(event)) => {
+                    if let Some(change) = self.note(&event) {
+                        (latest, last) = (change, Instant::now());
+                    }
+                }
+                Ok(Message::Reload) => return Settled::Requested,
+                Ok(Message::Stop) | Err(RecvTimeoutError::Disconnected) => return Settled::Stop,
+                Err(RecvTimeoutError::Timeout) => return Settled::Read,
             }
         }
     }
 
-    fn reload(&mut self) {
-        let text = read(&self.path);
+    // ANCHOR_END: worker
+
+    /// What the event means for our path (see `PathWatch::classify`); a watcher failure is
+    /// also reported.
+    fn note(&self, event: &notify::Result<notify::Event>) -> Option<Change> {
+        if let Err(source) = event {
+            let error = ReloadError::Watch {
+                path: self.path.clone(),
+                source: notify::Error::generic(&source.to_string()),
+            };
+            let _ = self.changes.send(ReloadEvent::Rejected(error));
+        }
+        self.watch.classify(event)
+    }
+
+    // ANCHOR: swap
+    fn reload(&mut self, requested: bool) {
+        // Follow the path again first: a link on the way may point elsewhere now.
+        if let Err(source) = self.watch.refresh() {
+            let error = ReloadError::Watch {
+                path: self.path.clone(),
+                source,
+            };
+            let _ = self.changes.send(ReloadEvent::Rejected(error));
+        }
+        let text = read(&self.path, self.options.max_bytes);
         let this_read = match &text {
             Ok(text) => Ok(text.clone()),
-            Err(ReloadError::Read { source, .. }) => Err(source.kind()),
-            Err(_) => Err(io::ErrorKind::Other),
+            Err(error) => Err(error.to_string()),
         };
-        if this_read == self.last_read {
+        if this_read == self.last_read && !requested {
             return; // a touch, a save without changes, or a second event for one save
         }
         self.last_read = this_read;
@@ -355,5 +402,5 @@ impl<T: DeserializeOwned> Worker<T> {
         // Nobody listening is fine: readers still see the new configuration.
         let _ = self.changes.send(event);
     }
+    // ANCHOR_END: swap
 }
-// ANCHOR_END: worker

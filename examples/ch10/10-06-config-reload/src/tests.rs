@@ -14,34 +14,43 @@ use serde::Deserialize;
 use tempfile::TempDir;
 
 use crate::config::Config;
-use crate::reloader::{ReloadError, ReloadEvent, Reloader, Timing, line_and_column};
+use crate::reloader::{Options, ReloadError, ReloadEvent, Reloader, line_and_column};
 use crate::save;
 
 /// Far above the debounce; only reached when something is broken.
-const DEADLINE: Duration = Duration::from_secs(10);
+pub(crate) const DEADLINE: Duration = Duration::from_secs(10);
 
 /// Shorter than the demo's `DEBOUNCE`, to keep the tests quick; what they check does not
 /// depend on it (the demo itself, run by tests/examples.rs, uses the default).
-const TEST_TIMING: Timing = Timing {
+pub(crate) const TEST_OPTIONS: Options = Options {
     debounce: Duration::from_millis(10),
     max_delay: Duration::from_millis(50),
+    write_quiet: Duration::from_secs(1),
+    max_bytes: 4096,
 };
 
-const GOOD: &str =
+pub(crate) const GOOD: &str =
     "greeting = \"hello\"\ntimeout_ms = 1500\n\n[limits]\nrequests_per_second = 100\nburst = 200\n";
 
-fn good_with_timeout(timeout_ms: u64) -> String {
+pub(crate) fn good_with_timeout(timeout_ms: u64) -> String {
     GOOD.replace("1500", &timeout_ms.to_string())
 }
 
-struct Fixture<T> {
-    _dir: TempDir,
-    path: PathBuf,
-    reloader: Reloader<T>,
-    changes: Receiver<ReloadEvent<T>>,
+pub(crate) struct Fixture<T> {
+    pub(crate) dir: TempDir,
+    pub(crate) path: PathBuf,
+    pub(crate) reloader: Reloader<T>,
+    pub(crate) changes: Receiver<ReloadEvent<T>>,
 }
 
-fn start<T>(text: &str) -> Fixture<T>
+pub(crate) fn start<T>(text: &str) -> Fixture<T>
+where
+    T: serde::de::DeserializeOwned + Send + Sync + 'static,
+{
+    start_with(text, TEST_OPTIONS)
+}
+
+pub(crate) fn start_with<T>(text: &str, options: Options) -> Fixture<T>
 where
     T: serde::de::DeserializeOwned + Send + Sync + 'static,
 {
@@ -49,25 +58,23 @@ where
     let path = dir.path().join("app.toml");
     fs::write(&path, text).expect("write the first file");
     let (reloader, changes) =
-        Reloader::<T>::start_with(&path, TEST_TIMING).expect("start the reloader");
+        Reloader::<T>::start_with(&path, options).expect("start the reloader");
     Fixture {
-        _dir: dir,
+        dir,
         path,
         reloader,
         changes,
     }
 }
 
-fn next_event<T>(changes: &Receiver<ReloadEvent<T>>) -> ReloadEvent<T> {
+pub(crate) fn next_event<T>(changes: &Receiver<ReloadEvent<T>>) -> ReloadEvent<T> {
     changes
         .recv_timeout(DEADLINE)
         .expect("the reloader reports within the deadline")
 }
 
-/// Skips reports until `config` is live. An in-place write can be read half-written first;
-/// that read is rejected (or is an older complete file), and the write's last event triggers
-/// another read.
-fn wait_until_live<T: PartialEq + std::fmt::Debug>(fixture: &Fixture<T>, config: &T) {
+/// Skips reports until `config` is live (a burst of saves can be reported in several steps).
+pub(crate) fn wait_until_live<T: PartialEq + std::fmt::Debug>(fixture: &Fixture<T>, config: &T) {
     let give_up = Instant::now() + DEADLINE;
     loop {
         let left = give_up
@@ -82,7 +89,7 @@ fn wait_until_live<T: PartialEq + std::fmt::Debug>(fixture: &Fixture<T>, config:
     assert_eq!(fixture.reloader.load().config, *config);
 }
 
-fn parse_config(text: &str) -> Config {
+pub(crate) fn parse_config(text: &str) -> Config {
     toml::from_str(text).expect("a valid test configuration")
 }
 

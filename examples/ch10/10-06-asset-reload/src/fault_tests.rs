@@ -1,0 +1,344 @@
+//! The path as programs really meet it, for both strategies: symlinks and Kubernetes ConfigMap
+//! volumes, FIFOs, devices, huge files, in-place saves racing the poller, a writer that
+//! pauses, a removed parent directory, an mtime in the future, and drops.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+use tempfile::TempDir;
+
+use crate::asset::{MTIME_GRANULARITY, PolledFile, SETTLE, WRITE_QUIET, WatchedFile};
+use crate::tests::{DEADLINE, level_file, poll_until_change};
+use crate::{LEVEL_1, LEVEL_2, LEVEL_3, LEVEL_4, save, set_mtime};
+
+#[cfg(unix)]
+use std::os::unix::fs::symlink;
+
+/// Runs `work` on another thread and fails if it has not returned within the deadline.
+fn returns_promptly(what: &str, work: impl FnOnce() + Send + 'static) {
+    let (done, finished) = mpsc::channel();
+    thread::spawn(move || {
+        work();
+        let _ = done.send(());
+    });
+    finished
+        .recv_timeout(DEADLINE)
+        .unwrap_or_else(|_| panic!("{what} did not return within {DEADLINE:?}"));
+}
+
+/// Waits for the next change the events report, skipping errors on the way (a name missing
+/// for a moment during a swap).
+fn next_level(watched: &mut WatchedFile) -> String {
+    let give_up = Instant::now() + DEADLINE;
+    while Instant::now() < give_up {
+        if let Ok(Some(level)) = watched.wait_for_change(DEADLINE) {
+            return level;
+        }
+    }
+    panic!("no change within {DEADLINE:?}");
+}
+
+/// A Kubernetes ConfigMap volume as the kubelet lays it out and updates it (the same as in
+/// ch10-06-config-reload's tests).
+#[cfg(unix)]
+struct ConfigMap {
+    mount: TempDir,
+    data: String,
+    updates: u32,
+}
+
+#[cfg(unix)]
+impl ConfigMap {
+    fn new(text: &str) -> ConfigMap {
+        let mount = tempfile::tempdir().expect("temporary directory");
+        let data = "..2026_12_01_00_00_00.1".to_owned();
+        fs::create_dir(mount.path().join(&data)).expect("data directory");
+        fs::write(mount.path().join(&data).join("level.txt"), text).expect("file");
+        symlink(&data, mount.path().join("..data")).expect("..data");
+        symlink("..data/level.txt", mount.path().join("level.txt")).expect("key link");
+        ConfigMap {
+            mount,
+            data,
+            updates: 0,
+        }
+    }
+
+    fn path(&self) -> PathBuf {
+        self.mount.path().join("level.txt")
+    }
+
+    fn update(&mut self, text: &str) {
+        self.updates += 1;
+        let data = format!(
+            "..2026_12_01_00_{:02}_00.{}",
+            self.updates,
+            self.updates + 1
+        );
+        let mount = self.mount.path();
+        fs::create_dir(mount.join(&data)).expect("new data directory");
+        fs::write(mount.join(&data).join("level.txt"), text).expect("file");
+        symlink(&data, mount.join("..data_tmp")).expect("..data_tmp");
+        fs::rename(mount.join("..data_tmp"), mount.join("..data")).expect("swap ..data");
+        fs::remove_dir_all(mount.join(&self.data)).expect("remove the old data");
+        self.data = data;
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn both_see_every_configmap_update() {
+    let mut volume = ConfigMap::new(LEVEL_1);
+    let (mut polled, _) = PolledFile::open(volume.path()).expect("poll");
+    let (mut watched, _) = WatchedFile::open(volume.path()).expect("watch");
+    for level in [LEVEL_2, LEVEL_3, LEVEL_4, LEVEL_1, LEVEL_2] {
+        volume.update(level);
+        assert_eq!(next_level(&mut watched), level);
+        let seen = poll_until_change(&mut polled).expect("poll");
+        assert_eq!(seen.as_deref(), Some(level));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn both_see_saves_through_a_symlink() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (assets, real) = (dir.path().join("assets"), dir.path().join("real"));
+    fs::create_dir(&assets).expect("assets");
+    fs::create_dir(&real).expect("real");
+    let target = real.join("level.txt");
+    fs::write(&target, LEVEL_1).expect("target");
+    let path = assets.join("level.txt");
+    symlink("../real/level.txt", &path).expect("link");
+    let (mut polled, _) = PolledFile::open(&path).expect("poll");
+    let (mut watched, _) = WatchedFile::open(&path).expect("watch");
+    fs::write(&target, LEVEL_2).expect("edit the target in place");
+    assert_eq!(next_level(&mut watched), LEVEL_2);
+    assert_eq!(
+        poll_until_change(&mut polled).expect("poll").as_deref(),
+        Some(LEVEL_2)
+    );
+    save(&target, LEVEL_3).expect("rename-save the target");
+    assert_eq!(next_level(&mut watched), LEVEL_3);
+    assert_eq!(
+        poll_until_change(&mut polled).expect("poll").as_deref(),
+        Some(LEVEL_3)
+    );
+}
+
+#[cfg(unix)]
+fn make_fifo(path: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let name = std::ffi::CString::new(path.as_os_str().as_bytes()).expect("no NUL in the path");
+    // SAFETY: `name` is a NUL-terminated path that lives across the call.
+    let result = unsafe { libc::mkfifo(name.as_ptr(), 0o600) };
+    assert_eq!(result, 0, "mkfifo: {}", io::Error::last_os_error());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_a_device_at_the_path_is_refused_without_blocking() {
+    let (dir, path) = level_file(LEVEL_1);
+    let (mut polled, _) = PolledFile::open(&path).expect("poll");
+    let (mut watched, _) = WatchedFile::open(&path).expect("watch");
+    fs::remove_file(&path).expect("remove");
+    make_fifo(&path);
+    let error = polled.check().expect_err("a FIFO");
+    assert_eq!(error.to_string(), "not a regular file but a FIFO");
+    let error = loop {
+        match watched.wait_for_change(DEADLINE) {
+            Err(error) if error.kind() == io::ErrorKind::InvalidInput => break error,
+            Err(_) => {} // NotFound, between the removal and the FIFO
+            Ok(other) => panic!("expected an error, got {other:?}"),
+        }
+    };
+    assert_eq!(error.to_string(), "not a regular file but a FIFO");
+    returns_promptly("opening a FIFO", move || {
+        assert!(PolledFile::open(&path).is_err());
+        assert!(WatchedFile::open(&path).is_err());
+        let zero = Path::new("/dev/zero");
+        let error = PolledFile::open(zero).err().expect("a device");
+        assert_eq!(
+            error.to_string(),
+            "not a regular file but a character device"
+        );
+        assert!(WatchedFile::open(zero).is_err());
+        drop(dir);
+    });
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_before_it_is_read() {
+    let (_dir, path) = level_file(LEVEL_1);
+    let (mut polled, _) = PolledFile::open(&path).expect("poll");
+    // 50 MB, sparse: nothing to write, and nothing is read.
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .and_then(|file| file.set_len(50 * 1024 * 1024))
+        .expect("grow the file");
+    let error = polled.check().expect_err("too large");
+    assert_eq!(error.kind(), io::ErrorKind::FileTooLarge);
+    assert_eq!(error.to_string(), "larger than the limit of 16777216 bytes");
+    assert_eq!(polled.content_reads(), 1);
+    assert!(WatchedFile::open(&path).is_err());
+}
+
+// ANCHOR: torn
+#[test]
+fn polling_never_hands_out_a_read_that_raced_a_save() {
+    let (_dir, path) = level_file(LEVEL_1);
+    let (mut polled, _) = PolledFile::open(&path).expect("poll");
+    // A check lands between the truncation and the write, however long the writer takes.
+    let mut file = fs::File::create(&path).expect("truncate");
+    assert_eq!(
+        polled.check().expect("check"),
+        None,
+        "an empty file, read once"
+    );
+    file.write_all(&LEVEL_2.as_bytes()[..9])
+        .expect("write a part");
+    assert_eq!(polled.check().expect("check"), None, "a part, read once");
+    file.write_all(&LEVEL_2.as_bytes()[9..])
+        .expect("write the rest");
+    drop(file);
+    let seen = poll_until_change(&mut polled).expect("poll");
+    assert_eq!(
+        seen.as_deref(),
+        Some(LEVEL_2),
+        "the whole level, and nothing before"
+    );
+}
+
+#[test]
+fn polling_hands_out_only_whole_levels_during_in_place_saves() {
+    let (_dir, path) = level_file(LEVEL_1);
+    let (mut polled, _) = PolledFile::open(&path).expect("poll");
+    let writer_path = path.clone();
+    // Each save as `fs::write` does it, timed: how long the file was not whole.
+    let writer = thread::spawn(move || {
+        let mut longest = Duration::ZERO;
+        for save in 0..200 {
+            let level = if save % 2 == 0 { LEVEL_2 } else { LEVEL_3 };
+            let started = Instant::now();
+            let mut file = fs::File::create(&writer_path).expect("truncate");
+            file.write_all(level.as_bytes()).expect("write");
+            longest = longest.max(started.elapsed());
+            drop(file);
+            // Bursts, and pauses long enough for a level to be handed out.
+            thread::sleep(Duration::from_millis([0, 1, 2, 0, 60][save % 5]));
+        }
+        longest
+    });
+    let (mut whole, mut torn, mut last) = (0, 0, LEVEL_1.to_owned());
+    let give_up = Instant::now() + DEADLINE;
+    while !writer.is_finished() || last != LEVEL_3 {
+        assert!(
+            Instant::now() < give_up,
+            "the last save was not seen in time"
+        );
+        if let Some(level) = polled.check().expect("check") {
+            match level.as_str() {
+                LEVEL_2 | LEVEL_3 => whole += 1,
+                _ => torn += 1,
+            }
+            last = level;
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+    let longest = writer.join().expect("the writer");
+    println!("{whole} whole levels, {torn} torn; the longest save took {longest:?}");
+    assert!(whole > 0);
+    // A torn level needs two equal reads SETTLE apart inside one save: only a writer stalled
+    // that long (a loaded machine can stall it) can make one.
+    assert!(
+        torn == 0 || longest >= SETTLE,
+        "{torn} torn, saves within {longest:?}"
+    );
+}
+// ANCHOR_END: torn
+
+#[test]
+fn polling_does_not_reread_a_file_with_an_mtime_in_the_future() {
+    let (_dir, path) = level_file(LEVEL_1);
+    let an_hour_ahead = SystemTime::now() + Duration::from_secs(3600);
+    set_mtime(&path, an_hour_ahead).expect("an mtime in the future");
+    let (mut polled, _) = PolledFile::open(&path).expect("poll");
+    // Within MTIME_GRANULARITY of its first sight the stamp proves nothing; after it, the file
+    // is read once per MTIME_GRANULARITY, not at every check.
+    thread::sleep(MTIME_GRANULARITY + Duration::from_millis(100));
+    assert_eq!(polled.check().expect("check"), None);
+    let (reads, started) = (polled.content_reads(), Instant::now());
+    for _ in 0..100 {
+        assert_eq!(polled.check().expect("check"), None);
+    }
+    // Only a machine stalled for MTIME_GRANULARITY during the loop would allow a read.
+    let allowed = started.elapsed().as_millis() / MTIME_GRANULARITY.as_millis();
+    let extra = u128::from(polled.content_reads() - reads);
+    assert!(extra <= allowed, "{extra} reads in 100 checks");
+    fs::write(&path, LEVEL_2).expect("a real change (a new mtime)");
+    assert_eq!(
+        poll_until_change(&mut polled).expect("poll").as_deref(),
+        Some(LEVEL_2)
+    );
+}
+
+#[test]
+fn events_wait_for_a_pausing_writer_to_close_the_file() {
+    let (_dir, path) = level_file(LEVEL_1);
+    let (mut watched, _) = WatchedFile::open(&path).expect("watch");
+    let writer_path = path.clone();
+    let writer = thread::spawn(move || {
+        let (first_half, rest) = LEVEL_2.split_at(LEVEL_2.len() / 2);
+        let mut file = fs::File::create(&writer_path).expect("open for writing");
+        file.write_all(first_half.as_bytes()).expect("write half");
+        let paused = Instant::now();
+        thread::sleep(Duration::from_millis(300)); // the writer pauses, the file open
+        file.write_all(rest.as_bytes()).expect("write the rest");
+        paused.elapsed()
+    }); // closed here
+    let first = next_level(&mut watched);
+    let paused = writer.join().expect("the writer");
+    // The half is read only after WRITE_QUIET without a write: a pause that long (a loaded
+    // machine can stretch the writer's 300 ms) would allow it, and the whole level follows.
+    if first != LEVEL_2 {
+        assert!(
+            paused >= WRITE_QUIET,
+            "half read after a {paused:?} pause: {first:?}"
+        );
+        assert_eq!(next_level(&mut watched), LEVEL_2);
+    }
+}
+
+#[test]
+fn events_watch_a_removed_parent_directory_again_when_it_returns() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let folder = dir.path().join("levels");
+    fs::create_dir(&folder).expect("folder");
+    let path = folder.join("level.txt");
+    fs::write(&path, LEVEL_1).expect("level");
+    let (mut watched, _) = WatchedFile::open(&path).expect("watch");
+    fs::remove_dir_all(&folder).expect("remove the directory");
+    let error = watched.wait_for_change(DEADLINE).expect_err("gone");
+    assert_eq!(error.kind(), io::ErrorKind::NotFound);
+    fs::create_dir(&folder).expect("the directory again");
+    save(&path, LEVEL_2).expect("save in it");
+    assert_eq!(next_level(&mut watched), LEVEL_2);
+    fs::write(&path, LEVEL_3).expect("and in place");
+    assert_eq!(next_level(&mut watched), LEVEL_3);
+}
+
+#[test]
+fn dropping_either_returns_promptly() {
+    let (dir, path) = level_file(LEVEL_1);
+    let (polled, _) = PolledFile::open(&path).expect("poll");
+    let (mut watched, _) = WatchedFile::open(&path).expect("watch");
+    let mut file = fs::File::create(&path).expect("a write left open");
+    file.write_all(b"##").expect("write");
+    assert_eq!(watched.check().expect("check"), None);
+    returns_promptly("dropping both", move || drop((polled, watched)));
+    drop((file, dir));
+}
