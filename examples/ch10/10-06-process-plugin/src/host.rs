@@ -202,9 +202,7 @@ impl PluginProcess {
         let stdin = child.stdin.take().expect("stdin is piped");
         let stdout = child.stdout.take().expect("stdout is piped");
         let stderr = child.stderr.take().expect("stderr is piped");
-        // Reading blocks until the plugin writes, writing blocks while its pipe is full, and
-        // std has no timeout for either on a pipe: threads write and read, and the host waits
-        // for their lines with `recv_timeout`.
+        // std has no timeout for a pipe's reads or writes: threads do them, the host waits.
         let requests = write_lines_on_a_thread(stdin);
         let replies = read_lines_on_a_thread(stdout);
         forward_stderr(stderr, command.label());
@@ -265,14 +263,11 @@ impl PluginProcess {
         let Some(requests) = &self.requests else {
             return Err(self.died());
         };
-        // The writer thread writes it: a plugin that stops reading misses the deadline below
-        // instead of blocking the host.
+        // The writer thread writes it: a plugin that does not read misses the deadline below.
         match requests.try_send(line) {
-            Ok(()) => {}
             Err(TrySendError::Full(_)) => return Err(self.kill_with(PluginError::NotReading)),
-            // The writer thread ended, as a write failed: the plugin closed its stdin or
-            // exited. What it wrote before that is still read below, then the end of output.
-            Err(TrySendError::Disconnected(_)) => {}
+            // Sent, or a write failed (the plugin exited?): read what it wrote, then the end.
+            Ok(()) | Err(TrySendError::Disconnected(_)) => {}
         }
         match self.replies.recv_timeout(timeout) {
             Ok(Ok(ReadLine::Line(line))) => match serde_json::from_slice(&line) {
