@@ -1,14 +1,15 @@
 //! The faults of the book's fault table (recipe 10.6, "The cost of each approach"), each
-//! provoked against the real `Host`: `examples/faults_process.rs` prints one line per row, and the
-//! tests in `tests/plugin.rs` check the same outcomes. A cell says what the run observed.
+//! provoked against the real `Host`: `examples/faults_process.rs` prints one line per row, and
+//! `tests/fault_table.rs` checks them (alone in its test binary: a row counts this process's
+//! children, open files and threads). A cell says what the run observed.
 
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crate::host::{Host, PluginCommand, PluginError, Plugins, Timeouts, describe};
+use crate::host::{Host, PluginCommand, PluginError, Plugins, Timeouts, describe, signal_name};
 use crate::protocol::{MAX_LINE, PROTOCOL_VERSION};
 
 /// The rows, in the table's order.
@@ -55,36 +56,61 @@ fn cell(
         "panic" | "abort" | "segfault" | "exit" | "endless-loop" => {
             let mode = if key == "endless-loop" { "hang" } else { key };
             host.reload(&plugins.faulty(mode))?;
+            let before = host.greetings();
             let error = match host.greet("Ada") {
                 Ok(_) => return Ok("n/a: no fault, it greeted".to_owned()),
                 Err(error) => error,
             };
-            after_fault(&mut host, &short(&error))?
+            // The greeting in progress failed, and is not retried: a clear error.
+            match last_good_serves(&mut host, before)? {
+                None => format!("clear error: {}, last good restarted", short(&error)),
+                Some(wrong) => format!("clear error: {}; {wrong}", short(&error)),
+            }
         }
         "thread-left-running" => {
             host.reload(&plugins.faulty(key))?;
             host.greet("Ada")?;
             let stopped = host.reload(&plugins.v1())?.ok_or("no old plugin")?;
-            let detail = format!("stopped on reload, {stopped}");
-            after_fault(&mut host, &detail)?
+            // A process ends with all its threads: the exit status says it ended.
+            let detail = format!("replaced; {stopped}, its thread with it");
+            kept(&mut host, &detail)?
         }
         "wrong-version" => refused(&mut host, &plugins.faulty("wrong-version"), v1_pid)?,
         // A process has one entry point, `main`: the nearest fault is a program that is not a
         // plugin of this protocol.
         "missing-entry" => refused(&mut host, &plugins.faulty("not-a-plugin"), v1_pid)?,
         "truncated-file" => {
-            // Cut inside the parts the loader maps. (Half of a debug build still runs: its
-            // second half is debug information.)
+            // Half of what the loader maps: half of the whole file of a debug build still
+            // runs, its second half being debug information.
             let built = fs::read(plugins.v2().program)?;
-            let file = executable(scratch, "truncated", &built[..64 * 1024])?;
+            let mapped = mapped_len(&built).ok_or("not a 64-bit ELF file")?;
+            let file = executable(scratch, "truncated", &built[..mapped / 2])?;
             refused(&mut host, &PluginCommand::new(file), v1_pid)?
         }
         "garbage-file" => {
-            let garbage: Vec<u8> = (0..4096u32)
-                .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
-                .collect();
-            let file = executable(scratch, "garbage", &garbage)?;
-            refused(&mut host, &PluginCommand::new(file), v1_pid)?
+            // A file that is no program at all, then a complete one whose mapped part has its
+            // middle zeroed (zeroing the middle of a debug build's file hits debug information).
+            let text = executable(scratch, "text", b"not a program, just text\n")?;
+            let not_a_program = match host.reload(&PluginCommand::new(text)) {
+                Ok(_) => return Ok("n/a: a text file loaded".to_owned()),
+                Err(error) => error,
+            };
+            let mut built = fs::read(plugins.v2().program)?;
+            let mapped = mapped_len(&built).ok_or("not a 64-bit ELF file")?;
+            built[mapped / 4..mapped * 3 / 4].fill(0);
+            let zeroed = executable(scratch, "zeroed", &built)?;
+            let detail = match host.reload(&PluginCommand::new(zeroed)) {
+                Ok(_) => return Ok("n/a: the zeroed file loaded".to_owned()),
+                Err(error) => format!(
+                    "text: {}; zeroed: {}",
+                    os_error(&not_a_program),
+                    short(&error)
+                ),
+            };
+            if host.plugin().map(|p| p.id()) != v1_pid {
+                return Ok(format!("clear error: {detail}; v1 was replaced"));
+            }
+            kept(&mut host, &detail)?
         }
         "replaced-while-writing" => {
             // The file is still open for writing, as while a linker or `cp` writes it.
@@ -96,38 +122,44 @@ fn cell(
             drop(writer);
             cell
         }
-        "rapid-swaps-200" => {
-            let (mut clean, mut killed) = (0, 0);
-            for swap in 0..200 {
-                let next = if swap % 2 == 0 {
-                    plugins.v2()
-                } else {
-                    plugins.v1()
-                };
-                match host.reload(&next)? {
-                    Some(stopped) if stopped.killed => killed += 1,
-                    Some(_) => clean += 1,
-                    None => {}
-                }
-                host.greet("Ada")?;
-            }
-            let detail = format!("200 swaps, {clean} exited cleanly, {killed} killed");
-            after_fault(&mut host, &detail)?
-        }
+        "rapid-swaps-200" => rapid_swaps(&mut host, plugins)?,
         _ => return Err(format!("unknown row {key}").into()),
     };
     host.shut_down();
     Ok(cell)
 }
 
-/// After a fault: is a good plugin serving, and is the count right?
-fn after_fault(host: &mut Host, detail: &str) -> Result<String, Box<dyn std::error::Error>> {
-    let before = host.greetings();
-    match host.greet("Ada") {
-        Ok(_) if host.greetings() == before + 1 => Ok(format!("kept last good: {detail}")),
-        Ok(_) => Ok(format!("clear error: {detail}; count lost")),
-        Err(error) => Ok(format!("clear error: {detail}; then {error}")),
+/// After a failed call: the failed call did not count, and the next greeting comes from v1
+/// (the last good plugin), with the next count. `None` if so, else what was wrong.
+fn last_good_serves(
+    host: &mut Host,
+    before: u64,
+) -> Result<Option<String>, Box<dyn std::error::Error>> {
+    if host.greetings() != before {
+        return Ok(Some("the failed call was counted".to_owned()));
     }
+    let text = match host.greet("Ada") {
+        Ok(text) => text,
+        Err(error) => return Ok(Some(format!("then {}", short(&error)))),
+    };
+    let name = host
+        .plugin()
+        .map(|p| p.name().to_owned())
+        .unwrap_or_default();
+    let expected = format!("Hello, Ada! (greeting #{})", before + 1);
+    if name != "greeter v1" || text != expected || host.greetings() != before + 1 {
+        return Ok(Some(format!("then {name} answered {text:?}")));
+    }
+    Ok(None)
+}
+
+/// The faulty version was refused before it served: is v1 still serving, count intact?
+fn kept(host: &mut Host, detail: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let before = host.greetings();
+    Ok(match last_good_serves(host, before)? {
+        None => format!("kept last good: {detail}"),
+        Some(wrong) => format!("clear error: {detail}; {wrong}"),
+    })
 }
 
 /// A reload that must be refused, with v1 (the same process) serving on.
@@ -144,7 +176,104 @@ fn refused(
     if host.plugin().map(|p| p.id()) != v1_pid {
         return Ok(format!("clear error: {detail}; v1 was replaced"));
     }
-    after_fault(host, &detail)
+    kept(host, &detail)
+}
+
+/// 200 swaps between v2 and v1, each followed by a greeting; then what tests/leaks.rs checks:
+/// one child (the running plugin) and no zombie, no more open files or threads than before.
+fn rapid_swaps(host: &mut Host, plugins: &Plugins) -> Result<String, Box<dyn std::error::Error>> {
+    let (fds, threads) = (proc_count("/proc/self/fd")?, proc_count("/proc/self/task")?);
+    let mut killed = 0;
+    for swap in 0..200 {
+        let next = if swap % 2 == 0 {
+            plugins.v2()
+        } else {
+            plugins.v1()
+        };
+        if host.reload(&next)?.is_some_and(|stopped| stopped.killed) {
+            killed += 1;
+        }
+        host.greet("Ada")?;
+    }
+    let running = host.plugin().map(|p| p.id()).ok_or("no plugin running")?;
+    // An old plugin's threads and pipes end just after it: wait for them, up to 20 s.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut left = loop {
+        let mut left = Vec::new();
+        let children = children()?;
+        if children.iter().any(|&(_, state)| state == 'Z') {
+            left.push("a zombie".to_owned());
+        }
+        if children.iter().any(|&(pid, _)| pid != running) {
+            left.push("a child".to_owned());
+        }
+        if proc_count("/proc/self/fd")? != fds {
+            left.push("an fd".to_owned());
+        }
+        if proc_count("/proc/self/task")? != threads {
+            left.push("a thread".to_owned());
+        }
+        if left.is_empty() || Instant::now() > deadline {
+            break left;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    if killed > 0 {
+        left.push(format!("{killed} killed on stop"));
+    }
+    if !left.is_empty() {
+        return Ok(format!("clear error: 200 swaps, left: {}", left.join(", ")));
+    }
+    kept(host, "200 swaps, no child, zombie, fd or thread left")
+}
+
+/// Entries of a `/proc` directory: open files, threads.
+fn proc_count(dir: &str) -> std::io::Result<usize> {
+    Ok(fs::read_dir(dir)?.count())
+}
+
+/// This process's children, zombies included: pid and state (`Z` for a zombie).
+fn children() -> std::io::Result<Vec<(u32, char)>> {
+    let me = std::process::id().to_string();
+    let mut found = Vec::new();
+    for entry in fs::read_dir("/proc")?.flatten() {
+        let Ok(stat) = fs::read_to_string(entry.path().join("stat")) else {
+            continue; // not a process, or it has just ended
+        };
+        // `pid (comm) state ppid …`; comm may hold spaces, so split after its `)`.
+        let Some((pid, rest)) = stat.rsplit_once(") ") else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split(' ').collect();
+        let pid = pid.split(' ').next().and_then(|pid| pid.parse().ok());
+        if let (Some(pid), Some(&ppid)) = (pid, fields.get(1))
+            && ppid == me
+        {
+            found.push((pid, fields[0].chars().next().unwrap_or('?')));
+        }
+    }
+    Ok(found)
+}
+
+/// How many bytes of a 64-bit little-endian ELF file its loadable segments map: the end of
+/// the last `PT_LOAD` segment in the file. `None` if it is not such a file.
+pub fn mapped_len(elf: &[u8]) -> Option<usize> {
+    let u16_at = |at: usize| Some(u16::from_le_bytes(elf.get(at..at + 2)?.try_into().ok()?));
+    let u32_at = |at: usize| Some(u32::from_le_bytes(elf.get(at..at + 4)?.try_into().ok()?));
+    let u64_at = |at: usize| Some(u64::from_le_bytes(elf.get(at..at + 8)?.try_into().ok()?));
+    if !elf.starts_with(b"\x7fELF\x02\x01") {
+        return None;
+    }
+    let (table, size, count) = (u64_at(0x20)? as usize, u16_at(0x36)?, u16_at(0x38)?);
+    let mut end = 0;
+    for index in 0..usize::from(count) {
+        let header = table + index * usize::from(size);
+        if u32_at(header)? == 1 {
+            // PT_LOAD: p_offset at 8, p_filesz at 32.
+            end = end.max(u64_at(header + 8)? + u64_at(header + 32)?);
+        }
+    }
+    usize::try_from(end).ok().filter(|&end| end > 0)
 }
 
 /// Writes `bytes` to `dir/name`, executable.
@@ -155,6 +284,17 @@ fn executable(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<std::path
     Ok(file)
 }
 
+/// `os error 8`, the short form of a spawn error.
+fn os_error(error: &PluginError) -> String {
+    match error {
+        PluginError::Spawn { source, .. } => match source.raw_os_error() {
+            Some(code) => format!("os error {code}"),
+            None => source.to_string(),
+        },
+        other => short(other),
+    }
+}
+
 /// The error in a few words, for a cell of at most 70 characters.
 fn short(error: &PluginError) -> String {
     match error {
@@ -163,7 +303,13 @@ fn short(error: &PluginError) -> String {
         PluginError::WrongVersion { found, .. } => {
             format!("protocol {found}, host speaks {PROTOCOL_VERSION}")
         }
-        PluginError::Exited { status } => format!("died, {}", describe(status)),
+        PluginError::Exited { status } => {
+            use std::os::unix::process::ExitStatusExt;
+            match (status.signal(), status.signal().and_then(signal_name)) {
+                (Some(signal), Some(name)) => format!("died (signal {signal}, {name})"),
+                _ => format!("died ({})", describe(status)),
+            }
+        }
         PluginError::Timeout { waited } => format!("no reply within {waited:?}, killed"),
         PluginError::TooLong => format!("reply over {MAX_LINE} bytes, killed"),
         PluginError::ClosedStdout => "closed its stdout, killed".to_owned(),

@@ -5,8 +5,8 @@ use std::ffi::OsString;
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -89,6 +89,8 @@ pub enum PluginError {
     Refused { message: String },
     /// The request is longer than `MAX_LINE`; nothing was sent.
     RequestTooLong,
+    /// The previous request is still not written: the plugin does not read its stdin.
+    NotReading,
     /// Reading its stdout failed.
     Io(io::Error),
 }
@@ -113,6 +115,7 @@ impl fmt::Display for PluginError {
             PluginError::RequestTooLong => {
                 write!(f, "request longer than {MAX_LINE} bytes, not sent")
             }
+            PluginError::NotReading => write!(f, "the plugin does not read its requests, killed"),
             PluginError::Io(error) => write!(f, "reading the plugin's reply: {error}"),
         }
     }
@@ -127,23 +130,31 @@ pub fn describe(status: &ExitStatus) -> String {
     {
         use std::os::unix::process::ExitStatusExt;
         if let Some(signal) = status.signal() {
-            let name = match signal {
-                4 => " (SIGILL)",
-                6 => " (SIGABRT)",
-                7 => " (SIGBUS)",
-                8 => " (SIGFPE)",
-                9 => " (SIGKILL)",
-                11 => " (SIGSEGV)",
-                15 => " (SIGTERM)",
-                _ => "",
+            return match signal_name(signal) {
+                Some(name) => format!("killed by signal {signal} ({name})"),
+                None => format!("killed by signal {signal}"),
             };
-            return format!("killed by signal {signal}{name}");
         }
     }
     match status.code() {
         Some(code) => format!("exit status {code}"),
         None => status.to_string(),
     }
+}
+
+/// The name of a signal a crash sends (the numbers differ between systems).
+#[cfg(unix)]
+pub fn signal_name(signal: i32) -> Option<&'static str> {
+    Some(match signal {
+        libc::SIGILL => "SIGILL",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGTERM => "SIGTERM",
+        _ => return None,
+    })
 }
 
 /// How a stopped plugin ended.
@@ -171,8 +182,9 @@ pub struct PluginProcess {
     command: PluginCommand,
     name: String,
     child: Child,
-    /// `None` once closed: the plugin's signal to exit.
-    stdin: Option<ChildStdin>,
+    /// Requests for the thread that writes the plugin's stdin. `None` once closed: the thread
+    /// then closes the pipe, the plugin's signal to exit.
+    requests: Option<SyncSender<Vec<u8>>>,
     /// Lines from the plugin's stdout, read by a thread of their own.
     replies: Receiver<io::Result<ReadLine>>,
     /// Set once the process has been waited for.
@@ -187,18 +199,18 @@ impl PluginProcess {
     /// protocol version within `timeouts.start`.
     pub fn start(command: &PluginCommand, timeouts: Timeouts) -> Result<Self, PluginError> {
         let mut child = spawn(command)?;
-        let stdin = child.stdin.take();
+        let stdin = child.stdin.take().expect("stdin is piped");
         let stdout = child.stdout.take().expect("stdout is piped");
         let stderr = child.stderr.take().expect("stderr is piped");
-        // Reading blocks until the plugin writes, and std has no read with a timeout on a
-        // pipe: a thread reads, and the host waits for its lines with `recv_timeout`.
+        // std has no timeout for a pipe's reads or writes: threads do them, the host waits.
+        let requests = write_lines_on_a_thread(stdin);
         let replies = read_lines_on_a_thread(stdout);
         forward_stderr(stderr, command.label());
         let mut plugin = PluginProcess {
             command: command.clone(),
             name: String::new(),
             child,
-            stdin,
+            requests: Some(requests),
             replies,
             ended: None,
             timeouts,
@@ -248,12 +260,15 @@ impl PluginProcess {
             return Err(PluginError::RequestTooLong);
         }
         line.push(b'\n');
-        let Some(stdin) = self.stdin.as_mut() else {
+        let Some(requests) = &self.requests else {
             return Err(self.died());
         };
-        // A failed write (a broken pipe) means the plugin closed its stdin, or exited: what
-        // it wrote before that is still read below, then the end of its output.
-        let _ = stdin.write_all(&line).and_then(|()| stdin.flush());
+        // The writer thread writes it: a plugin that does not read misses the deadline below.
+        match requests.try_send(line) {
+            Err(TrySendError::Full(_)) => return Err(self.kill_with(PluginError::NotReading)),
+            // Sent, or a write failed (the plugin exited?): read what it wrote, then the end.
+            Ok(()) | Err(TrySendError::Disconnected(_)) => {}
+        }
         match self.replies.recv_timeout(timeout) {
             Ok(Ok(ReadLine::Line(line))) => match serde_json::from_slice(&line) {
                 Ok(Reply::Error { message }) => Err(PluginError::Refused { message }),
@@ -296,7 +311,7 @@ impl PluginProcess {
     /// Closes the plugin's stdin, which tells it to exit, and waits up to `timeouts.stop`;
     /// then kills it. Either way the process is waited for: no zombie is left.
     pub fn stop(mut self) -> Stopped {
-        self.stdin = None;
+        self.requests = None;
         if let Some(status) = self.wait_until(Instant::now() + self.timeouts.stop) {
             return Stopped {
                 status: Ok(status),
@@ -353,7 +368,7 @@ impl PluginProcess {
     /// SIGKILL (on Unix), then wait.
     fn kill(&mut self) {
         if self.ended.is_none() {
-            self.stdin = None;
+            self.requests = None;
             let _ = self.child.kill(); // Ok as well if it has already exited
             self.ended = Some(self.child.wait());
         }
@@ -368,10 +383,12 @@ impl Drop for PluginProcess {
 }
 
 /// Reads `stdout` line by line on a thread of its own, sending each line (or the end) into
-/// the channel it returns. Portable and safe, unlike `poll(2)` through `libc`; the thread
-/// ends by itself when the pipe closes, that is when the process exits.
+/// the channel it returns. The channel holds one line: while it is full the thread waits, the
+/// pipe fills and a plugin that writes more blocks, so however much it writes the host holds
+/// at most two lines of it. Portable and safe, unlike `poll(2)` through `libc`; the thread
+/// ends when the pipe closes (the process exited) or the host drops the receiver.
 fn read_lines_on_a_thread(stdout: impl Read + Send + 'static) -> Receiver<io::Result<ReadLine>> {
-    let (lines, replies) = mpsc::channel();
+    let (lines, replies) = mpsc::sync_channel(1);
     thread::spawn(move || {
         let mut stdout = BufReader::new(stdout);
         loop {
@@ -385,12 +402,27 @@ fn read_lines_on_a_thread(stdout: impl Read + Send + 'static) -> Receiver<io::Re
     replies
 }
 
+/// Writes each line it is sent to `stdin`, on a thread of its own, so that a write into a
+/// full pipe never blocks the host: it only makes the plugin miss its deadline. The thread
+/// ends, closing the pipe, when the host drops the sender or a write fails.
+fn write_lines_on_a_thread(mut stdin: impl Write + Send + 'static) -> SyncSender<Vec<u8>> {
+    // One request at a time: the host sends the next once the previous one is answered.
+    let (requests, lines) = mpsc::sync_channel::<Vec<u8>>(1);
+    thread::spawn(move || {
+        for line in lines {
+            if stdin.write_all(&line).and_then(|()| stdin.flush()).is_err() {
+                return;
+            }
+        }
+    });
+    requests
+}
+
 /// Starts the program with all three pipes. "Text file busy" (ETXTBSY) means the file is
-/// open for writing: still being written, or for an instant inherited by a process that
-/// another thread of this program is starting. Only the second passes, so it is retried
-/// briefly.
+/// open for writing: still being written, or, in a program that writes plugins itself (the
+/// tests do), for an instant held by a process another thread is starting, which keeps a copy
+/// of every descriptor until it runs its program. Only the second passes: it is retried.
 fn spawn(command: &PluginCommand) -> Result<Child, PluginError> {
-    const TEXT_FILE_BUSY: i32 = 26; // ETXTBSY on Linux
     let mut tries = 0;
     loop {
         let spawned = Command::new(&command.program)
@@ -400,7 +432,7 @@ fn spawn(command: &PluginCommand) -> Result<Child, PluginError> {
             .stderr(Stdio::piped())
             .spawn();
         match spawned {
-            Err(error) if error.raw_os_error() == Some(TEXT_FILE_BUSY) && tries < 5 => {
+            Err(error) if error.kind() == io::ErrorKind::ExecutableFileBusy && tries < 5 => {
                 tries += 1;
                 thread::sleep(Duration::from_millis(20));
             }
@@ -416,7 +448,8 @@ fn spawn(command: &PluginCommand) -> Result<Child, PluginError> {
 
 /// Copies the plugin's stderr to the host's, each line prefixed with `label`, on a thread of
 /// its own: the pipe is always read, so a plugin writing to stderr never blocks on a full
-/// pipe. The thread ends when the pipe closes.
+/// pipe, even when writing to the host's stderr fails (`eprintln!` would panic, ending the
+/// thread). The thread ends when the pipe closes.
 fn forward_stderr(stderr: impl Read + Send + 'static, label: String) {
     thread::spawn(move || {
         let mut stderr = BufReader::new(stderr);
@@ -428,7 +461,8 @@ fn forward_stderr(stderr: impl Read + Send + 'static, label: String) {
                 Ok(0) | Err(_) => return,
                 Ok(_) => {
                     let text = String::from_utf8_lossy(&line);
-                    eprintln!("[{label}] {}", text.trim_end_matches('\n'));
+                    let text = text.trim_end_matches('\n');
+                    let _ = writeln!(io::stderr().lock(), "[{label}] {text}");
                 }
             }
         }

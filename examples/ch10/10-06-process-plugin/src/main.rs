@@ -85,7 +85,9 @@ fn demo() -> Result<(), Box<dyn Error>> {
         ("exit", "exit"),
         ("endless loop", "hang"),
         ("stray output", "garbage"),
+        ("reply out of step", "reply-twice"),
         ("oversized reply", "oversized"),
+        ("floods stdout", "flood-stdout"),
         ("closed stdout", "close-stdout"),
     ];
     for (what, mode) in faults {

@@ -1,11 +1,12 @@
 //! Recipe 10.6: a plugin that goes wrong in the way its argument names, for the demo and the
-//! tests. The modes up to `hang` fail when greeting; the others at the handshake or on stop.
+//! tests. The modes up to `reply-unread` fail when greeting (`flood-stderr` only slows it);
+//! the others at the handshake or on stop.
 
 use std::io::{self, Write};
 use std::time::Duration;
 
 use ch10_06_process_plugin::protocol::{
-    MAX_LINE, ReadLine, Reply, Request, read_line, serve, write_message,
+    MAX_LINE, PROTOCOL_VERSION, ReadLine, Reply, Request, read_line, serve, write_message,
 };
 
 fn main() -> io::Result<()> {
@@ -57,6 +58,42 @@ fn main() -> io::Result<()> {
                 std::thread::sleep(Duration::from_secs(1));
             }
         }
+        "flood-stdout" => {
+            // After the handshake, writes lines as fast as it can, asked or not.
+            read_hello_and_answer(&name)?;
+            let lines = "{}\n".repeat(4096);
+            loop {
+                io::stdout().write_all(lines.as_bytes())?;
+            }
+        }
+        "flood-stderr" => serve(&name, |name, count| {
+            // 1 MiB to stderr, far more than its pipe holds, before it answers. `eprintln!`
+            // panics if the write fails: if the host stopped reading the pipe, it is closed.
+            let line = "e".repeat(1023);
+            for _ in 0..1024 {
+                eprintln!("{line}");
+            }
+            format!("Hello, {name}! (greeting #{count})")
+        }),
+        "stop-reading" => {
+            // Its stdin pipe made one page small, as a system short of pipe memory makes it
+            // (pipe(7)); after the handshake it reads nothing more.
+            read_hello_and_answer(&name)?;
+            loop {
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+        "reply-unread" => {
+            // Like `stop-reading`, but it writes the replies to the next ten requests at once.
+            read_hello_and_answer(&name)?;
+            for id in 1..=10 {
+                let text = format!("unread request {id}");
+                write_message(&mut io::stdout(), &Reply::Greeting { id, text })?;
+            }
+            loop {
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
         "wrong-version" => answer_hello(&name, 2),
         "slow-start" => loop {
             std::thread::sleep(Duration::from_secs(1));
@@ -82,6 +119,40 @@ fn answer_hello(name: &str, protocol: u32) -> io::Result<()> {
         }
     }
     io::stdout().flush()
+}
+
+/// Reads the handshake and answers it; the modes that stop reading first shrink their stdin
+/// pipe.
+fn read_hello_and_answer(name: &str) -> io::Result<()> {
+    let mut input = io::stdin().lock();
+    if let ReadLine::Line(line) = read_line(&mut input, MAX_LINE)?
+        && let Ok(Request::Hello { .. }) = serde_json::from_slice(&line)
+    {
+        if name.contains("stop-reading") || name.contains("reply-unread") {
+            shrink_stdin_pipe()?;
+        }
+        let reply = Reply::Hello {
+            protocol: PROTOCOL_VERSION,
+            name: name.to_owned(),
+        };
+        return write_message(&mut io::stdout(), &reply);
+    }
+    Err(io::Error::other("no handshake"))
+}
+
+/// Makes the pipe on fd 0 one page (4096 bytes) small.
+#[cfg(target_os = "linux")]
+fn shrink_stdin_pipe() -> io::Result<()> {
+    // SAFETY: fcntl on fd 0, which is open; F_SETPIPE_SZ takes an int.
+    if unsafe { libc::fcntl(0, libc::F_SETPIPE_SZ, 4096) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn shrink_stdin_pipe() -> io::Result<()> {
+    Err(io::Error::other("F_SETPIPE_SZ is Linux only"))
 }
 
 /// Closes file descriptor 1 while the process goes on.
