@@ -175,6 +175,7 @@ pub fn start_successor(
         deadline,
     })
 }
+// ANCHOR_END: spawn
 
 impl Upgrade {
     /// Waits for the new process's word, up to the deadline. Cancel-safe: the wait is kept in
@@ -217,7 +218,6 @@ impl Upgrade {
         successor.stop(grace).await
     }
 }
-// ANCHOR_END: spawn
 
 /// The new process while it is ours: killed (SIGKILL) and reaped on drop, so that no path out
 /// of `serve`, a panic included, leaves it running. A wrapper script must `exec` the server,
