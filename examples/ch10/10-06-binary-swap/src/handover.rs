@@ -139,8 +139,8 @@ pub fn start_successor(
     // SAFETY: the closure runs in the child between fork and exec, where only
     // async-signal-safe functions may be called (signal-safety(7)). It calls only dup2 and
     // fcntl, which are, and `io::Error::last_os_error`, which reads errno and allocates
-    // nothing; it takes no lock. Both descriptors are open: `spawn` returns before `listener`
-    // is released, and `writer_copy` is dropped after it.
+    // nothing; it takes no lock. Both descriptors are open: `listener` is borrowed until this
+    // function returns, after `spawn`, and `writer_copy` is dropped after `spawn` too.
     unsafe {
         command.pre_exec(move || {
             if listener == LISTEN_FDS_START {
@@ -270,7 +270,7 @@ impl Drop for Successor {
     fn drop(&mut self) {
         if let Some(mut child) = self.0.take() {
             let _ = child.kill();
-            let _ = child.wait(); // SIGKILL cannot be caught: this returns at once
+            let _ = child.wait(); // SIGKILL cannot be caught or ignored: this does not wait long
         }
     }
 }
