@@ -3,47 +3,44 @@
 use std::fmt;
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
 
 // ANCHOR: config
 /// What every handler reads, one whole value per request.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, try_from = "RawConfig")]
+#[serde(deny_unknown_fields)]
 pub struct Config {
     /// Which edit of the file this is; the server puts it in every answer.
+    #[serde(deserialize_with = "at_least_one")]
     pub version: u64,
     /// The first words of every answer: one line, 1 to 200 characters.
+    #[serde(deserialize_with = "one_short_line")]
     pub greeting: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawConfig {
-    version: u64,
-    greeting: String,
+// Each rule runs while its own value is parsed, so toml reports the value's line and column.
+fn at_least_one<'de, D: Deserializer<'de>>(value: D) -> Result<u64, D::Error> {
+    match u64::deserialize(value)? {
+        0 => Err(D::Error::custom("version must be at least 1")),
+        version => Ok(version),
+    }
 }
 
-impl TryFrom<RawConfig> for Config {
-    type Error = String;
-
-    fn try_from(raw: RawConfig) -> Result<Self, String> {
-        if raw.version == 0 {
-            return Err("version must be at least 1".into());
-        }
-        let length = raw.greeting.chars().count();
-        if !(1..=200).contains(&length) {
-            return Err(format!(
-                "greeting must be 1 to 200 characters, not {length}"
-            ));
-        }
-        if raw.greeting.chars().any(char::is_control) {
-            return Err("greeting must be one line, without control characters".into());
-        }
-        Ok(Config {
-            version: raw.version,
-            greeting: raw.greeting,
-        })
+fn one_short_line<'de, D: Deserializer<'de>>(value: D) -> Result<String, D::Error> {
+    let greeting = String::deserialize(value)?;
+    let length = greeting.chars().count();
+    if !(1..=200).contains(&length) {
+        return Err(D::Error::custom(format!(
+            "greeting must be 1 to 200 characters, not {length}"
+        )));
     }
+    if greeting.chars().any(char::is_control) {
+        return Err(D::Error::custom(
+            "greeting must be one line, without control characters",
+        ));
+    }
+    Ok(greeting)
 }
 // ANCHOR_END: config
 
@@ -67,21 +64,26 @@ pub fn load(path: &Path) -> Result<(String, Config), ConfigError> {
         .to_string_lossy();
     let text =
         std::fs::read_to_string(path).map_err(|error| ConfigError(format!("{shown}: {error}")))?;
-    let config = parse(&text).map_err(|(line, column, message)| {
-        ConfigError(format!("{shown}:{line}:{column}: {message}"))
+    let config = parse(&text).map_err(|(position, message)| match position {
+        Some((line, column)) => ConfigError(format!("{shown}:{line}:{column}: {message}")),
+        None => ConfigError(format!("{shown}: {message}")),
     })?;
     Ok((text, config))
 }
 
-/// Parses TOML text; an error carries its 1-based line and column.
-pub fn parse(text: &str) -> Result<Config, (usize, usize, String)> {
+/// Parses TOML text; an error carries the 1-based line and column of the text at fault, or no
+/// position when there is no such text (a missing key: toml gives it an empty span).
+pub fn parse(text: &str) -> Result<Config, (Option<(usize, usize)>, String)> {
     toml::from_str(text).map_err(|error| {
-        let offset = error.span().map_or(0, |span| span.start);
-        let before = text.get(..offset).unwrap_or(text);
+        let message = error.message().trim_end().to_owned();
+        let Some(span) = error.span().filter(|span| !span.is_empty()) else {
+            return (None, message);
+        };
+        let before = text.get(..span.start).unwrap_or(text);
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
         let column = before[line_start..].chars().count() + 1;
-        (line, column, error.message().trim_end().to_owned())
+        (Some((line, column)), message)
     })
 }
 
@@ -90,19 +92,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rules_are_checked_with_a_position() {
+    fn rules_are_checked_at_the_value_they_are_about() {
         let ok = parse("version = 2\ngreeting = \"Hi\"\n").expect("valid");
         assert_eq!(ok.version, 2);
         let zero = parse("version = 0\ngreeting = \"Hi\"\n").unwrap_err();
-        assert_eq!((zero.0, zero.1), (1, 1));
-        assert!(zero.2.contains("version must be at least 1"), "{zero:?}");
+        assert_eq!(zero, (Some((1, 11)), "version must be at least 1".into()));
         let empty = parse("version = 1\ngreeting = \"\"\n").unwrap_err();
-        assert!(empty.2.contains("1 to 200 characters, not 0"), "{empty:?}");
+        assert_eq!(empty.0, Some((2, 12)));
+        assert!(empty.1.contains("1 to 200 characters, not 0"), "{empty:?}");
         let newline = parse("version = 1\ngreeting = \"a\\nb\"\n").unwrap_err();
-        assert!(newline.2.contains("one line"), "{newline:?}");
+        assert_eq!(newline.0, Some((2, 12)));
+        assert!(newline.1.contains("one line"), "{newline:?}");
         let unknown = parse("version = 1\ngreting = \"Hi\"\n").unwrap_err();
-        assert_eq!((unknown.0, unknown.1), (2, 1), "{unknown:?}");
+        assert_eq!(unknown.0, Some((2, 1)), "{unknown:?}");
         let malformed = parse("version = = 1\n").unwrap_err();
-        assert_eq!((malformed.0, malformed.1), (1, 11), "{malformed:?}");
+        assert_eq!(malformed.0, Some((1, 11)), "{malformed:?}");
+        // A missing key is nowhere in the file: no position.
+        let missing = parse("version = 1\n").unwrap_err();
+        assert_eq!(missing, (None, "missing field `greeting`".into()));
     }
 }

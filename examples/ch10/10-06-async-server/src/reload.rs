@@ -71,8 +71,13 @@ struct Reloader {
 
 impl Reloader {
     /// Read, validate, then swap: a file that fails any step changes nothing.
-    fn reload(&mut self, trigger: Trigger) -> Option<Report> {
-        let outcome = match config::load(&self.path) {
+    async fn reload(&mut self, trigger: Trigger) -> Option<Report> {
+        // std::fs blocks: read on tokio's blocking pool, not on a thread that runs tasks.
+        let path = self.path.clone();
+        let loaded = tokio::task::spawn_blocking(move || config::load(&path))
+            .await
+            .unwrap_or_else(|error| Err(ConfigError(format!("cannot read: {error}"))));
+        let outcome = match loaded {
             Ok((text, _)) if trigger == Trigger::FileChanged && text == self.last_text => {
                 return None; // a touch, or a second event for one save
             }
@@ -138,6 +143,7 @@ pub fn start(path: &Path, triggers: Triggers) -> Result<Reloading, ConfigError> 
     } else {
         None
     };
+    // A blocking read, once, before anything is served: no request waits on it.
     let (text, first) = config::load(path)?;
     let (current, handlers) = watch::channel(Arc::new(first));
     let (reports, report_receiver) = mpsc::unbounded_channel();
@@ -173,7 +179,7 @@ pub fn start(path: &Path, triggers: Triggers) -> Result<Reloading, ConfigError> 
                 },
                 Some(()) = hangup => Trigger::Sighup,
             };
-            if let Some(report) = reloader.reload(trigger) {
+            if let Some(report) = reloader.reload(trigger).await {
                 let _ = reports.send(report); // nobody listening is fine
             }
         }

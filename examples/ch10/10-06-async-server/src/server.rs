@@ -6,7 +6,8 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -24,14 +25,17 @@ async fn handle(
     mut stopping: watch::Receiver<bool>,
 ) -> io::Result<()> {
     let (reader, mut writer) = stream.into_split();
-    let mut lines = BufReader::new(reader).lines();
+    let mut reader = BufReader::new(reader);
+    let mut line = Vec::new(); // the request being read, kept if the `select!` cancels a read
     loop {
-        let name = tokio::select! {
-            line = lines.next_line() => match line? {
-                Some(line) => line,
-                None => return Ok(()), // the client closed the connection
-            },
+        let request = tokio::select! {
+            request = next_request(&mut reader, &mut line) => request,
             _ = stopping.wait_for(|stop| *stop) => return Ok(()), // between requests
+        };
+        let name = match request {
+            Ok(Some(name)) => name,
+            Ok(None) => return Ok(()), // the client closed the connection
+            Err(error) => return refuse(reader, writer, error).await, // too long, not UTF-8
         };
         // Clone the Arc and let the borrow go: `borrow()` holds the channel's read lock,
         // which must never be held across an `.await`.
@@ -44,6 +48,54 @@ async fn handle(
     }
 }
 // ANCHOR_END: handler
+
+/// The longest request line, in bytes, without its newline: a longer one is refused before
+/// it is all read, so one client cannot make the server hold more than this per connection.
+pub const MAX_LINE: usize = 1024;
+
+/// Reads the next line into `line` and returns it without its line ending; `None` at the end
+/// of the stream. Cancel-safe: bytes read before a cancel stay in `line` for the next call.
+async fn next_request(
+    reader: &mut BufReader<OwnedReadHalf>,
+    line: &mut Vec<u8>,
+) -> io::Result<Option<String>> {
+    let room = (MAX_LINE + 2).saturating_sub(line.len()) as u64; // the line, "\r\n"
+    // It returns at a newline, after `room` bytes, or at the end of the stream.
+    (&mut *reader).take(room).read_until(b'\n', line).await?;
+    if line.is_empty() {
+        return Ok(None);
+    }
+    let without_ending = line.strip_suffix(b"\n").unwrap_or(line);
+    let without_ending = without_ending.strip_suffix(b"\r").unwrap_or(without_ending);
+    if without_ending.len() > MAX_LINE {
+        let error = format!("request longer than {MAX_LINE} bytes");
+        return Err(io::Error::new(io::ErrorKind::InvalidData, error));
+    }
+    let request = String::from_utf8(without_ending.to_vec())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "request is not UTF-8"));
+    line.clear();
+    request.map(Some)
+}
+
+/// Answers a bad request with `error: WHY` and closes the connection. What the client sent
+/// after it is read and dropped until it closes its side (up to `DRAIN_DEADLINE`), so that
+/// the close is a clean end of stream and not a reset that could destroy the error line.
+async fn refuse(
+    mut reader: BufReader<OwnedReadHalf>,
+    mut writer: OwnedWriteHalf,
+    why: io::Error,
+) -> io::Result<()> {
+    writer
+        .write_all(format!("error: {why}\n").as_bytes())
+        .await?;
+    writer.shutdown().await?;
+    let _ = tokio::time::timeout(
+        DRAIN_DEADLINE,
+        tokio::io::copy(&mut reader, &mut tokio::io::sink()),
+    )
+    .await;
+    Err(why)
+}
 
 // ANCHOR: serve
 /// Accepts until `shutdown` completes, then stops accepting and waits up to `DRAIN_DEADLINE`

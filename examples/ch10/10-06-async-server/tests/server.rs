@@ -108,9 +108,13 @@ async fn a_bad_file_is_kept_out_and_the_fix_is_loaded() {
         ("version = = 2\n", "app.toml:1:11: "),
         (
             "version = 0\ngreeting = \"Hi\"\n",
-            "version must be at least 1",
+            "app.toml:1:11: version must be at least 1",
         ),
-        ("", "app.toml:1:1: missing field `version`"),
+        (
+            "version = 2\ngreeting = \"a\\nb\"\n",
+            "app.toml:2:12: greeting must be one line",
+        ),
+        ("", "app.toml: missing field `version`"),
         (
             "version = 2\ngreeting = \"Hi\"\nport = 80\n",
             "app.toml:3:1: unknown field `port`",
@@ -147,6 +151,52 @@ async fn a_bad_file_is_kept_out_and_the_fix_is_loaded() {
         .await
         .expect("stops")
         .expect("no panic");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_line_over_the_limit_is_refused_and_its_connection_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("app.toml");
+    save(&path, &config_text(1));
+    let reloading = reload::start(&path, WATCH_ONLY).expect("start");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(server::serve(listener, reloading.config.clone(), async {
+        let _ = stopped.await;
+    }));
+
+    let longest = "n".repeat(server::MAX_LINE);
+    let answer = request(addr, &longest).await.expect("answered");
+    assert_eq!(answer, format!("1 Hello from version 1, {longest}!"));
+
+    // 1 MiB with no newline: the server reads MAX_LINE + 2 bytes of it, not all of it.
+    let mut client = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let mut answer = String::new();
+    tokio::time::timeout(DEADLINE, async {
+        client.write_all(&vec![b'n'; 1 << 20]).await?;
+        client.shutdown().await?;
+        client.read_to_string(&mut answer).await
+    })
+    .await
+    .expect("within the deadline")
+    .expect("an answer, then a clean end of stream");
+    assert_eq!(answer, "error: request longer than 1024 bytes\n");
+
+    let answer = request(addr, "test").await.expect("answered");
+    assert_eq!(
+        answer, "1 Hello from version 1, test!",
+        "the server goes on"
+    );
+    let _ = stop.send(());
+    let cut = tokio::time::timeout(DEADLINE, server)
+        .await
+        .expect("stops")
+        .expect("no panic");
+    assert_eq!(cut, 0);
 }
 
 /// The binary, started with `serve`; killed and reaped if a test fails half-way.
@@ -254,7 +304,7 @@ fn sighup_reloads_the_binary_and_sigterm_stops_it() {
     server.signal(libc::SIGHUP);
     assert_eq!(
         server.log_line(),
-        "SIGHUP: rejected app.toml:1:1: missing field `greeting`; still serving version 2"
+        "SIGHUP: rejected app.toml: missing field `greeting`; still serving version 2"
     );
     assert_eq!(ask(server.addr), "2 Hello from version 2, test!");
 

@@ -83,11 +83,19 @@ impl Orphans {
         self.0.push(pid);
     }
 
-    /// Waits for `pid` to exit (with a deadline), and reaps it.
+    /// Waits for `pid` to exit (with a deadline), and reaps it. Unless it is still running, it
+    /// is forgotten, also when it was not ours to reap (ECHILD: another process reaped it).
     pub fn reap(&mut self, pid: u32) -> io::Result<ExitStatus> {
-        let status = reap_orphan(pid, LOG_TIMEOUT)?;
-        self.0.retain(|&orphan| orphan != pid);
-        Ok(status)
+        let status = reap_orphan(pid, LOG_TIMEOUT);
+        if !matches!(&status, Err(error) if error.kind() == io::ErrorKind::TimedOut) {
+            self.0.retain(|&orphan| orphan != pid);
+        }
+        status
+    }
+
+    /// The pids adopted and not reaped yet.
+    pub fn pids(&self) -> Vec<u32> {
+        self.0.clone()
     }
 }
 

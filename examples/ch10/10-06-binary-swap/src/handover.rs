@@ -3,13 +3,19 @@
 //! write end of a pipe named by `READY_FD`; the new one takes the socket and writes `ready`.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Write};
+use std::future::Future;
+use std::io::{self, Write};
 use std::net::TcpListener;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
+use std::pin::Pin;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::net::unix::pipe;
+use tokio::time::Instant;
 
 /// The first passed descriptor, as sd_listen_fds(3) defines it (`SD_LISTEN_FDS_START`).
 const LISTEN_FDS_START: RawFd = 3;
@@ -42,7 +48,8 @@ pub fn inherit() -> io::Result<Inherited> {
 
 /// Takes ownership of a descriptor our parent left open for us, after checking it is open.
 fn take_fd(fd: RawFd) -> io::Result<File> {
-    // SAFETY: fcntl only reads the descriptor's flags; it fails with EBADF if it is not open.
+    // SAFETY: fcntl takes integers. F_SETFD sets the descriptor's close-on-exec flag (so the
+    // pipe is not passed on to a process this one starts), and fails with EBADF if it is not open.
     if fd < 0 || unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } == -1 {
         return Err(io::Error::other(format!(
             "READY_FD={fd} is not an open descriptor"
@@ -88,14 +95,26 @@ impl std::fmt::Display for HandoverError {
 }
 
 // ANCHOR: spawn
-/// Starts `exe` with the listening socket as descriptor 3 and waits until it writes `ready`.
-/// On any failure the new process is killed and reaped, and the caller keeps serving.
-pub async fn start_successor(
+/// A handover in progress: the new process, started, and the wait for its `ready`.
+/// Dropped before it is over, it kills the new process and reaps it.
+pub struct Upgrade {
+    successor: Successor,
+    heard: Pin<Box<dyn Future<Output = Heard> + Send>>,
+    give_up: Instant,
+    deadline: Duration,
+}
+
+/// The line the new process wrote, or the read's error; `Err(Elapsed)` past the deadline.
+type Heard = Result<io::Result<String>, tokio::time::error::Elapsed>;
+
+/// Starts `exe` with the listening socket as descriptor 3, and a pipe to say `ready` on.
+/// `listener` is borrowed: it is open for the whole call, and the child gets its own copy.
+pub fn start_successor(
     exe: &Path,
     args: &[String],
-    listener: RawFd,
+    listener: BorrowedFd<'_>,
     deadline: Duration,
-) -> Result<u32, HandoverError> {
+) -> Result<Upgrade, HandoverError> {
     let (reader, writer) = io::pipe().map_err(HandoverError::Spawn)?;
     // The write end gets a number of 10 or more: never 0-2, nor 3, which dup2 overwrites.
     // SAFETY: fcntl(F_DUPFD_CLOEXEC) only duplicates an open descriptor we own.
@@ -106,7 +125,10 @@ pub async fn start_successor(
     // SAFETY: writer_fd was just created by fcntl and is owned by nothing else.
     let writer_copy = unsafe { OwnedFd::from_raw_fd(writer_fd) };
     drop(writer);
+    // An async read end: the wait for `ready` is cancelled by dropping it, at any time.
+    let reader = pipe::Receiver::from_owned_fd(reader.into()).map_err(HandoverError::Spawn)?;
 
+    let listener = listener.as_raw_fd();
     let mut command = Command::new(exe);
     command
         .args(args)
@@ -115,8 +137,10 @@ pub async fn start_successor(
         .env("READY_FD", writer_fd.to_string())
         .stdin(Stdio::null());
     // SAFETY: the closure runs in the child between fork and exec, where only
-    // async-signal-safe functions may be called; it calls only dup2 and fcntl, allocates
-    // nothing and takes no lock. Every descriptor it names is open in the parent.
+    // async-signal-safe functions may be called (signal-safety(7)). It calls only dup2 and
+    // fcntl, which are, and `io::Error::last_os_error`, which reads errno and allocates
+    // nothing; it takes no lock. Both descriptors are open: `listener` is borrowed until this
+    // function returns, after `spawn`, and `writer_copy` is dropped after `spawn` too.
     unsafe {
         command.pre_exec(move || {
             if listener == LISTEN_FDS_START {
@@ -133,52 +157,120 @@ pub async fn start_successor(
             Ok(())
         });
     }
-    let mut child = command.spawn().map_err(HandoverError::Spawn)?;
+    let child = command.spawn().map_err(HandoverError::Spawn)?;
     // Our copy of the write end must go, or the read below would never see end-of-file.
     drop(writer_copy);
 
-    let started = tokio::time::Instant::now();
-    let read = tokio::task::spawn_blocking(move || {
+    let heard = tokio::time::timeout(deadline, async move {
         let mut line = String::new();
-        BufReader::new(reader).read_line(&mut line).map(|_| line)
+        BufReader::new(reader)
+            .read_line(&mut line)
+            .await
+            .map(|_| line)
     });
-    let heard = match tokio::time::timeout(deadline, read).await {
-        Ok(Ok(Ok(line))) if line == "ready\n" => return Ok(child.id()),
-        Ok(Ok(Ok(_))) => None, // end of file: it closed the pipe without a word
-        Ok(Ok(Err(error))) => Some(format!("could not be heard ({error})")),
-        Ok(Err(error)) => Some(format!("could not be heard ({error})")),
-        Err(_) => {
-            let _ = child.kill();
-            reap(child).await;
-            return Err(HandoverError::Timeout(deadline));
-        }
-    };
-    // It is exiting, most likely (its error message on the way): let it, up to the deadline.
-    let status = exit_status(child, started + deadline).await;
-    Err(HandoverError::NotReady(
-        heard.unwrap_or(format!("exited ({status})")),
-    ))
+    Ok(Upgrade {
+        successor: Successor(Some(child)),
+        heard: Box::pin(heard),
+        give_up: Instant::now() + deadline,
+        deadline,
+    })
 }
 // ANCHOR_END: spawn
 
-/// Waits for a child to exit until `deadline`, then kills it; reaps it either way.
-async fn exit_status(mut child: Child, deadline: tokio::time::Instant) -> String {
-    while tokio::time::Instant::now() < deadline {
-        match child.try_wait() {
-            Ok(Some(status)) => return status.to_string(),
-            Ok(None) => tokio::time::sleep(Duration::from_millis(5)).await,
-            Err(error) => return format!("wait failed: {error}"),
-        }
+impl Upgrade {
+    /// Waits for the new process's word, up to the deadline. Cancel-safe: the wait is kept in
+    /// `self`, so calling it again in a `select!` loop goes on with the same read and deadline.
+    /// Call it again only if the previous call did not complete.
+    pub async fn heard(&mut self) -> Heard {
+        (&mut self.heard).await
     }
-    let _ = child.kill();
-    reap(child).await
+
+    /// What the word means. `ready`: the new process serves on, no longer ours to kill. Anything
+    /// else: it is killed if it still runs, reaped, and the caller goes on serving.
+    pub async fn conclude(self, heard: Heard) -> Result<u32, HandoverError> {
+        let Upgrade {
+            mut successor,
+            give_up,
+            deadline,
+            ..
+        } = self;
+        let why = match heard {
+            Ok(Ok(line)) if line == "ready\n" => return Ok(successor.release()),
+            Ok(Ok(_)) => None, // end of file: it closed the pipe without a word
+            Ok(Err(error)) => Some(format!("could not be heard ({error})")),
+            Err(_elapsed) => {
+                successor.stop(Duration::ZERO).await; // SIGKILL at once
+                return Err(HandoverError::Timeout(deadline));
+            }
+        };
+        // It is exiting, most likely (its error message on the way): let it, up to the deadline.
+        let status = successor.wait_until(give_up).await;
+        Err(HandoverError::NotReady(
+            why.unwrap_or(format!("exited ({status})")),
+        ))
+    }
+
+    /// For a stop signal that comes during the handover: sends the new process SIGTERM, which
+    /// ends it if it has not installed its handlers yet and drains it if it has (it may have
+    /// said `ready` and accepted connections just now); SIGKILL after `grace`; reaped.
+    pub async fn stop(self, grace: Duration) -> String {
+        let mut successor = self.successor;
+        successor.stop(grace).await
+    }
 }
 
-/// Waits for a child that has exited or been killed, so it leaves no zombie behind.
-async fn reap(mut child: Child) -> String {
-    match tokio::task::spawn_blocking(move || child.wait()).await {
-        Ok(Ok(status)) => status.to_string(),
-        Ok(Err(error)) => format!("wait failed: {error}"),
-        Err(error) => format!("wait failed: {error}"),
+/// The new process while it is ours: killed (SIGKILL) and reaped on drop, so that no path out
+/// of `serve`, a panic included, leaves it running. A wrapper script must `exec` the server,
+/// or the server would be a grandchild, which this kill does not reach.
+struct Successor(Option<Child>);
+
+impl Successor {
+    /// It took over: from now on it is the server, and outlives this process.
+    fn release(&mut self) -> u32 {
+        self.0.take().map_or(0, |child| child.id())
+    }
+
+    /// SIGTERM, then SIGKILL after `grace` (at once if zero); returns its exit status.
+    async fn stop(&mut self, grace: Duration) -> String {
+        if let Some(child) = self.0.as_mut() {
+            if grace.is_zero() {
+                let _ = child.kill();
+            } else if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+                // SAFETY: kill(2) takes integers; the child is not reaped, so the pid is its own.
+                unsafe { libc::kill(pid, libc::SIGTERM) };
+            }
+        }
+        self.wait_until(Instant::now() + grace).await
+    }
+
+    /// Waits for it to exit until `deadline`, then kills it; reaps it either way.
+    async fn wait_until(&mut self, deadline: Instant) -> String {
+        let Some(child) = self.0.as_mut() else {
+            return "released".into();
+        };
+        loop {
+            match child.try_wait() {
+                Ok(Some(status)) => {
+                    self.0 = None;
+                    return status.to_string();
+                }
+                Ok(None) => {
+                    if Instant::now() >= deadline {
+                        let _ = child.kill();
+                    }
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                Err(error) => return format!("wait failed: {error}"), // Drop tries again
+            }
+        }
+    }
+}
+
+impl Drop for Successor {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait(); // SIGKILL cannot be caught or ignored: this does not wait long
+        }
     }
 }

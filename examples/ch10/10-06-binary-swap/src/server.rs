@@ -2,7 +2,7 @@
 //! `LABEL: hello, NAME`, and ` (closing)` is added to the last answer of a connection.
 
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -13,7 +13,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::handover::{self, HandoverError};
+use crate::handover;
 
 /// What one process of the server is, and how it hands over.
 pub struct Options {
@@ -61,7 +61,7 @@ pub async fn serve(listener: TcpListener, options: &Options, mut signals: Signal
     let label = options.label.as_str();
     let (stop, stopping) = watch::channel(false);
     let mut connections = JoinSet::new();
-    let mut upgrade = None;
+    let mut upgrade: Option<handover::Upgrade> = None;
     let ended = loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -76,15 +76,15 @@ pub async fn serve(listener: TcpListener, options: &Options, mut signals: Signal
             },
             Some(_) = signals.upgrade.recv(), if upgrade.is_none() => {
                 log(label, "SIGUSR2: starting the new binary");
-                let (exe, args) = (options.exe.clone(), options.args.clone());
-                let (fd, deadline) = (listener.as_raw_fd(), options.ready_deadline);
-                upgrade = Some(tokio::spawn(async move {
-                    handover::start_successor(&exe, &args, fd, deadline).await
-                }));
+                let (exe, args) = (&options.exe, &options.args);
+                match handover::start_successor(exe, args, listener.as_fd(), options.ready_deadline) {
+                    Ok(started) => upgrade = Some(started),
+                    Err(error) => log(label, &format!("upgrade failed: {error}; still serving")),
+                }
             }
-            outcome = async { upgrade.as_mut().expect("guarded").await }, if upgrade.is_some() => {
-                upgrade = None;
-                match outcome.unwrap_or_else(|error| Err(HandoverError::NotReady(error.to_string()))) {
+            heard = async { upgrade.as_mut().expect("guarded").heard().await }, if upgrade.is_some() => {
+                let outcome = upgrade.take().expect("guarded").conclude(heard).await;
+                match outcome {
                     Ok(successor) => break Ended::Replaced { successor },
                     Err(error) => log(label, &format!("upgrade failed: {error}; still serving")),
                 }
@@ -97,6 +97,7 @@ pub async fn serve(listener: TcpListener, options: &Options, mut signals: Signal
     // Closing our descriptor does not close the socket while the new process holds it:
     // connections waiting in its queue are accepted there.
     drop(listener);
+    let _ = stop.send(true);
     match &ended {
         Ended::Replaced { .. } => log(
             label,
@@ -104,9 +105,40 @@ pub async fn serve(listener: TcpListener, options: &Options, mut signals: Signal
         ),
         Ended::Stopped(signal) => log(label, &format!("{signal}: stopped accepting, draining")),
     }
-    let _ = stop.send(true);
-    let drained = tokio::time::timeout(options.drain_deadline, async {
-        while connections.join_next().await.is_some() {}
+    let drain_by = Instant::now() + options.drain_deadline;
+    // A stop during a handover stops the new process too: the service is to stop.
+    if let (Some(upgrade), Ended::Stopped(signal)) = (upgrade.take(), &ended) {
+        let status = upgrade
+            .stop(drain_by.saturating_duration_since(Instant::now()))
+            .await;
+        log(
+            label,
+            &format!("{signal}: stopped the new process too ({status})"),
+        );
+    }
+    // A stop sent to this process once the new one has taken over is meant for the service:
+    // pass it on. The new process is our child, not reaped, so its pid is still its own.
+    let mut pass_on = match ended {
+        Ended::Replaced { successor } => libc::pid_t::try_from(successor).ok(),
+        Ended::Stopped(_) => None,
+    };
+    let drained = tokio::time::timeout_at(drain_by, async {
+        loop {
+            let signal = tokio::select! {
+                biased; // a stop that is already here is passed on, even with nothing to drain
+                Some(_) = signals.terminate.recv(), if pass_on.is_some() => libc::SIGTERM,
+                Some(_) = signals.interrupt.recv(), if pass_on.is_some() => libc::SIGINT,
+                next = connections.join_next() => match next {
+                    Some(_finished) => continue,
+                    None => break,
+                },
+            };
+            if let Some(pid) = pass_on.take() {
+                // SAFETY: kill(2) takes integers; the pid is our unreaped child's (above).
+                unsafe { libc::kill(pid, signal) };
+                log(label, "stop signal: passed on to the new process");
+            }
+        }
     })
     .await;
     match drained {
@@ -126,8 +158,7 @@ pub async fn serve(listener: TcpListener, options: &Options, mut signals: Signal
 
 // ANCHOR: handle
 /// Serves one connection. Once draining, it answers the request in progress or the next one
-/// (within the drain deadline), marks that answer `(closing)`, and closes: a client that sent
-/// a request always gets its answer.
+/// (within the drain deadline), marks that answer `(closing)`, and closes.
 async fn handle(
     stream: TcpStream,
     label: String,
@@ -140,11 +171,12 @@ async fn handle(
     loop {
         let line = match closing_by {
             None => tokio::select! {
-                line = lines.next_line() => line?, // cancel-safe: no request is half-read
+                biased; // once the server is stopping, the next answer is the last
                 _ = stopping.wait_for(|stop| *stop) => {
                     closing_by = Some(Instant::now() + drain_deadline);
                     continue;
                 }
+                line = lines.next_line() => line?, // cancel-safe: no request is half-read
             },
             Some(deadline) => match tokio::time::timeout_at(deadline, lines.next_line()).await {
                 Ok(line) => line?,
@@ -161,7 +193,12 @@ async fn handle(
         };
         let answer = format!("{label}: hello, {}{closing}\n", name.trim());
         writer.write_all(answer.as_bytes()).await?;
-        if closing_by.is_some() {
+        if let Some(deadline) = closing_by {
+            // Send end of stream, then read until the client's: closing with its next
+            // request unread would send a reset, which can destroy the answers before it.
+            writer.shutdown().await?;
+            let (mut rest, mut sink) = (lines.into_inner(), tokio::io::sink());
+            let _ = tokio::time::timeout_at(deadline, tokio::io::copy(&mut rest, &mut sink)).await;
             return Ok(());
         }
     }

@@ -3,7 +3,9 @@
 //! started is reaped (this test process becomes their subreaper); every wait has a deadline.
 #![cfg(target_os = "linux")]
 
-use std::path::Path;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ch10_06_binary_swap::client::Clients;
@@ -121,17 +123,12 @@ fn a_v2_that_fails_to_start_leaves_v1_serving() {
 
 #[test]
 fn a_v2_that_never_says_ready_is_killed_and_v1_keeps_serving() {
-    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("temporary directory");
     let mut v1 = start_v1(dir.path(), &["--ready-deadline-ms", "500"]);
     let clients = Clients::start(v1.addr, 2, 2);
     assert!(clients.wait_for("v1", 100, WAIT), "{:?}", clients.seen());
 
-    // A "binary" that starts, holds the inherited socket, and never says it is ready.
-    let hangs = dir.path().join("hangs.sh");
-    std::fs::write(&hangs, "#!/bin/sh\nexec sleep 60\n").expect("write the script");
-    std::fs::set_permissions(&hangs, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    deploy(dir.path(), &hangs, "v2").expect("deploy it");
+    deploy(dir.path(), &never_ready(dir.path()), "v2").expect("deploy it");
     deploy::signal(v1.pid, libc::SIGUSR2).expect("SIGUSR2");
     assert_eq!(
         v1.next_line().expect("log"),
@@ -156,4 +153,128 @@ fn a_v2_that_never_says_ready_is_killed_and_v1_keeps_serving() {
             "v1: drained, exiting"
         ]
     );
+}
+
+/// A "binary" that starts, holds the inherited socket and the shared stdout, and never says
+/// it is ready.
+fn never_ready(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let hangs = dir.join("hangs.sh");
+    std::fs::write(&hangs, "#!/bin/sh\nexec sleep 60\n").expect("write the script");
+    std::fs::set_permissions(&hangs, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    hangs
+}
+
+#[test]
+fn sigterm_during_a_handover_stops_the_new_process_too() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut v1 = start_v1(dir.path(), &["--ready-deadline-ms", "20000"]);
+    deploy(dir.path(), &never_ready(dir.path()), "v2").expect("deploy it");
+    deploy::signal(v1.pid, libc::SIGUSR2).expect("SIGUSR2");
+    // Logged just before the new process is started, in the same step: the SIGTERM below is
+    // handled after it, with the handover in progress.
+    assert_eq!(
+        v1.next_line().expect("log"),
+        "v1: SIGUSR2: starting the new binary"
+    );
+    deploy::signal(v1.pid, libc::SIGTERM).expect("SIGTERM");
+    assert!(v1.wait().expect("v1 exits").success());
+    // `sleep` held the shared stdout too: its end means it is gone as well.
+    let rest = v1.rest_of_log().expect("no process left");
+    assert_eq!(
+        rest,
+        [
+            "v1: SIGTERM: stopped accepting, draining",
+            "v1: SIGTERM: stopped the new process too (signal: 15 (SIGTERM))",
+            "v1: drained, exiting"
+        ]
+    );
+}
+
+#[test]
+fn sigterm_right_after_sigusr2_leaves_no_server_running() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut orphans = Orphans::default();
+    let mut v1 = start_v1(dir.path(), &[]);
+    // An idle connection keeps v1 draining (up to its 10 s drain deadline) if v2 is ready
+    // before the SIGTERM comes: then v1 is still there to pass it on.
+    let idle = TcpStream::connect(v1.addr).expect("connect");
+    deploy(dir.path(), Path::new(BINARY), "v2").expect("deploy v2");
+    deploy::signal(v1.pid, libc::SIGUSR2).expect("SIGUSR2");
+    deploy::signal(v1.pid, libc::SIGTERM).expect("SIGTERM");
+    // v1 sees the SIGTERM before the SIGUSR2 (no v2 is started), or during the handover (v2
+    // is stopped too), or after v2 said `ready` (the SIGTERM is passed on to v2). The service
+    // stops in all three.
+    let mut log = Vec::new();
+    let mut read = |line: String, orphans: &mut Orphans| {
+        if let Some(pid) = line.strip_prefix("v2: took over").and_then(pid_in) {
+            orphans.adopt(pid); // once v1 has exited, v2 is ours to reap
+        }
+        log.push(line);
+    };
+    loop {
+        let line = v1.next_line().expect("a log line");
+        let seen_by_v1 = line == "v1: SIGTERM: stopped accepting, draining"
+            || line == "v1: stop signal: passed on to the new process";
+        read(line, &mut orphans);
+        if seen_by_v1 {
+            break;
+        }
+    }
+    drop(idle);
+    assert!(v1.wait().expect("v1 exits").success());
+    // Every server process holds the shared stdout: its end means none is left.
+    for line in v1.rest_of_log().expect("no process left") {
+        read(line, &mut orphans);
+    }
+    for pid in orphans.pids() {
+        let _ = orphans.reap(pid); // not our child if v1 reaped it: then nothing to do
+    }
+    assert!(log.contains(&"v1: drained, exiting".to_owned()), "{log:?}");
+}
+
+#[test]
+fn a_client_that_pipelines_during_a_handover_gets_a_clean_close() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut orphans = Orphans::default();
+    let mut v1 = start_v1(dir.path(), &[]);
+    let mut client = TcpStream::connect(v1.addr).expect("connect");
+    client.set_read_timeout(Some(WAIT)).expect("timeout");
+    client.write_all(b"first\n").expect("send");
+    let mut reader = BufReader::new(client.try_clone().expect("clone"));
+    let mut answer = String::new();
+    reader.read_line(&mut answer).expect("answer");
+    assert_eq!(answer, "v1: hello, first\n");
+
+    deploy(dir.path(), Path::new(BINARY), "v2").expect("deploy v2");
+    deploy::signal(v1.pid, libc::SIGUSR2).expect("SIGUSR2");
+    let log = |expected: &str| assert_eq!(shown(&v1.next_line().expect("log line")), expected);
+    log("v1: SIGUSR2: starting the new binary");
+    let took_over = v1.next_line().expect("log line");
+    let v2 = pid_in(&took_over).expect("a pid");
+    orphans.adopt(v2);
+    log("v1: the new process is ready; stopped accepting, draining");
+
+    // Two requests in one write, before reading: v1 answers the first and closes; the second
+    // is read and dropped, so the close is an end of stream, not a reset.
+    client.write_all(b"second\nthird\n").expect("send");
+    let mut rest = String::new();
+    reader
+        .read_to_string(&mut rest)
+        .expect("the answer, then a clean end of stream");
+    assert_eq!(rest, "v1: hello, second (closing)\n");
+    drop((reader, client));
+    log("v1: drained, exiting");
+    assert!(v1.wait().expect("v1 exits").success());
+
+    deploy::signal(v2, libc::SIGTERM).expect("SIGTERM");
+    let rest = v1.rest_of_log().expect("every server process exits");
+    assert_eq!(
+        rest,
+        [
+            "v2: SIGTERM: stopped accepting, draining",
+            "v2: drained, exiting"
+        ]
+    );
+    assert!(orphans.reap(v2).expect("v2 exits").success());
 }
