@@ -1,0 +1,30 @@
+//! Files that several recipe folders carry, each folder standing alone (copy it anywhere and it
+//! builds): the copies must stay the same, so a fix made in one reaches the others.
+
+use std::fs;
+
+use book_support::root;
+
+/// Groups of files that must be identical, relative to the repository.
+const COPIES: &[&[&str]] = &[&[
+    "examples/ch10/10-06-config-reload/src/follow.rs",
+    "examples/ch10/10-06-asset-reload/src/follow.rs",
+]];
+
+#[test]
+fn shared_files_are_the_same_in_every_recipe_folder() {
+    let mut problems = Vec::new();
+    for group in COPIES {
+        let first = fs::read_to_string(root().join(group[0])).expect("read the first copy");
+        for other in &group[1..] {
+            let text = fs::read_to_string(root().join(other)).expect("read a copy");
+            if text != first {
+                problems.push(format!(
+                    "{other} differs from {}: make them one again",
+                    group[0]
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
