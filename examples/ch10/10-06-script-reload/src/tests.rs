@@ -173,7 +173,6 @@ fn an_in_place_write_is_seen() {
     assert_eq!(text, "Good day, ADA. You are visitor number 1.");
 }
 
-// ANCHOR: slow_writer
 /// A writer that pauses with the file open, after a first half that is a whole valid script:
 /// nothing is read before it closes the file, so the half never goes live.
 #[cfg(target_os = "linux")]
@@ -199,7 +198,6 @@ fn a_slow_writer_whose_half_is_a_valid_script_does_not_go_live_half_way() {
     save(&fixture.path, V2).expect("save v2");
     assert_eq!(generation_once_live(&mut fixture, "Good day"), 3);
 }
-// ANCHOR_END: slow_writer
 
 #[test]
 fn other_files_in_the_directory_are_ignored() {
@@ -696,7 +694,6 @@ fn a_link_to_a_device_is_refused() {
     assert_eq!(said, "not a regular file but a character device");
 }
 
-// ANCHOR: configmap
 /// A Kubernetes ConfigMap volume as the kubelet updates it: the script in a timestamped
 /// directory, `..data` a link to it, the key a link through `..data`; an update writes a new
 /// directory, renames a new `..data` link over the old one and removes the old directory.
@@ -732,7 +729,6 @@ fn every_configmap_update_is_loaded() {
     let answer = reloader.scripts().greet("Ada", 1).expect("v1 answers");
     assert_eq!(answer, "Hello, Ada! (greeting #1)");
 }
-// ANCHOR_END: configmap
 
 #[cfg(unix)]
 #[test]
