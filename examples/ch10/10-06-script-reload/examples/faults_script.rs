@@ -9,16 +9,19 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
+use std::thread;
 use std::time::Duration;
 
 use ch10_06_script_reload::Host;
-use ch10_06_script_reload::reloader::{ReloadEvent, Reloader, Timing};
+use ch10_06_script_reload::reloader::{Options, ReloadEvent, Reloader};
 use ch10_06_script_reload::script::{ScriptEngine, ScriptError};
 
 const V1: &str = include_str!("../scripts/v1.rhai");
 const V2: &str = include_str!("../scripts/v2.rhai");
 const EVENT_TIMEOUT: Duration = Duration::from_secs(20);
 const CELL_MAX: usize = 70;
+/// How long the writer of `replaced-while-writing` pauses half-way, the file open.
+const WRITER_PAUSE: Duration = Duration::from_millis(300);
 
 /// Faults provoked by saving a script; each expected to be refused.
 const SAVED: [(&str, &str); 9] = [
@@ -135,30 +138,30 @@ impl Run {
         let mut file = fs::File::create(&self.path).map_err(io)?;
         file.write_all(&V2.as_bytes()[..cut]).map_err(io)?;
         file.flush().map_err(io)?;
-        // Under load the reloader may read the file still empty first (refused too): wait
-        // for its read of the half.
-        let half = loop {
-            match self.next_event()? {
-                ReloadEvent::Rejected(error @ ScriptError::Syntax { .. }) => {
-                    break self.outcome(generation, &error);
-                }
-                ReloadEvent::Rejected(_) => {}
-                ReloadEvent::Reloaded { generation } => {
-                    return Err(format!("half a script went live ({generation})"));
-                }
-            }
-        };
+        thread::sleep(WRITER_PAUSE); // the writer pauses with the file open
         file.write_all(&V2.as_bytes()[cut..]).map_err(io)?;
-        drop(file);
-        match self.next_event()? {
-            ReloadEvent::Reloaded { .. } => {
-                let (category, refused) = half.split_once(": ").unwrap_or(("", &half));
-                let at = refused.split(": ").next().unwrap_or("");
-                Ok(format!(
-                    "{category}: half-written refused ({at}), then the whole live"
-                ))
+        drop(file); // closed: the save is whole
+        let mut refused = Vec::new();
+        loop {
+            match self.next_event()? {
+                ReloadEvent::Rejected(error) => refused.push(detail(&error)),
+                ReloadEvent::Reloaded { generation: live } => {
+                    let answer = self.host.greet("Ada").map_err(|error| error.to_string())?;
+                    if !answer.starts_with("Good day") {
+                        return Err(format!("not v2 that went live: {answer}"));
+                    }
+                    return Ok(match (refused.first(), live - generation) {
+                        (None, 1) => {
+                            "kept last good: the half never went live, the whole once closed".into()
+                        }
+                        (None, _) => "clear error: the half went live, then the whole".into(),
+                        (Some(at), _) => format!(
+                            "kept last good: half-written refused ({}), then the whole",
+                            at.split(": ").next().unwrap_or("")
+                        ),
+                    });
+                }
             }
-            ReloadEvent::Rejected(error) => Err(format!("the whole file refused: {error}")),
         }
     }
 
@@ -196,9 +199,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("greeter.rhai");
     save(&path, V1.as_bytes())?;
-    let timing = Timing {
+    let timing = Options {
         debounce: Duration::from_millis(20),
         max_delay: Duration::from_millis(100),
+        write_quiet: Duration::from_secs(5), // far above the writer's pause
+        ..Options::default()
     };
     let (reloader, changes) = Reloader::start(Arc::new(ScriptEngine::default()), &path, timing)?;
     let host = Host::new(reloader.scripts().clone());

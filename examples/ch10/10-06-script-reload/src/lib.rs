@@ -1,8 +1,9 @@
 //! Recipe 10.6: reloading a script while the program runs. The script (rhai) computes the
 //! greeting; the host keeps the state (the greeting count) and passes it in. `script` compiles,
-//! checks and calls a script within limits; `reloader` watches its file and swaps in each new
-//! version that passes; `src/main.rs` shows them, `examples/faults_script.rs` provokes each fault.
+//! checks and calls a script within limits; `reloader` watches its file (through `follow`, which
+//! follows the path through symlinks) and swaps in each new version that passes; `src/main.rs` shows them, `examples/faults_script.rs` provokes each fault.
 
+pub mod follow;
 pub mod reloader;
 pub mod script;
 

@@ -11,7 +11,7 @@ use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 use ch10_06_script_reload::Host;
-use ch10_06_script_reload::reloader::{ReloadEvent, Reloader, Timing};
+use ch10_06_script_reload::reloader::{Options, ReloadEvent, Reloader};
 use ch10_06_script_reload::script::ScriptEngine;
 
 /// How long the demo waits for the reloader to react to one save before giving up.
@@ -65,7 +65,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 /// `--watch FILE`: greets each name read from standard input; reports every reload.
 fn watch(path: &Path) -> Result<(), Box<dyn Error>> {
     let engine = Arc::new(ScriptEngine::default());
-    let (reloader, changes) = Reloader::start(engine, path, Timing::default())?;
+    let (reloader, changes) = Reloader::start(engine, path, Options::default())?;
     println!("watching {}; type a name, Ctrl-D to stop", path.display());
     std::thread::spawn(move || {
         for event in changes {
@@ -95,7 +95,7 @@ fn demo() -> Result<(), Box<dyn Error>> {
 
     // ANCHOR: start
     let engine = Arc::new(ScriptEngine::default());
-    let (reloader, changes) = Reloader::start(engine, &path, Timing::default())?;
+    let (reloader, changes) = Reloader::start(engine, &path, Options::default())?;
     let mut host = Host::new(reloader.scripts().clone());
     println!(
         "loaded greeter.rhai, generation {}",

@@ -1,11 +1,12 @@
 //! Watches a script file and swaps in each new version that passes every check.
 //!
-//! The same discipline as the configuration reloader of recipe 10.6: watch the file's
-//! *directory*, keep the events that name the file, wait until it has been quiet, compile and
-//! check the whole script, then publish it with one `ArcSwap` store. A script that fails a
-//! check is reported on the change channel and the last good one stays in use.
+//! The configuration reloader's worker of recipe 10.6, with a script in place of the settings:
+//! watch every directory that opening the path goes through (`follow.rs`: symlinks and
+//! Kubernetes ConfigMap links included), wait until a save is whole, read the file (a regular
+//! file within a size limit, never blocking), compile and check the whole script, then publish
+//! it with one `ArcSwap` store. A script that fails a check is reported on the change channel
+//! and the last good one stays in use.
 
-use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -13,28 +14,38 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
-use notify::event::{AccessKind, AccessMode};
-use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
-use crate::script::{Compiled, ScriptEngine, ScriptError};
+use crate::follow::{Change, PathWatch};
+use crate::script::{Compiled, MAX_BYTES, ScriptEngine, ScriptError};
 
-/// Wait until the file has been quiet this long before reading it.
+/// After a whole save (the writer closed the file, or renamed a file or a link into place),
+/// wait until the path has been quiet this long: one save is often several events.
 pub const DEBOUNCE: Duration = Duration::from_millis(50);
-/// Under a steady stream of writes, reload at least this often anyway.
+/// Once a whole save came, read at most this long after the first event of the burst.
 pub const MAX_DELAY: Duration = Duration::from_millis(250);
+/// A file written but not yet closed is read only after this long without a write, so a
+/// writer that pauses with the file open is not compiled half-way; one that never closes it
+/// (or a system that reports no close: of notify's backends only Linux's inotify does) is
+/// still read.
+pub const WRITE_QUIET: Duration = Duration::from_secs(1);
 
-/// How long the reloader waits for a save to finish (tests use shorter ones).
+/// How long the reloader waits for a save to finish, and how large a file it reads (tests use
+/// shorter waits and a smaller size).
 #[derive(Clone, Copy, Debug)]
-pub struct Timing {
+pub struct Options {
     pub debounce: Duration,
     pub max_delay: Duration,
+    pub write_quiet: Duration,
+    pub max_bytes: u64,
 }
 
-impl Default for Timing {
+impl Default for Options {
     fn default() -> Self {
-        Timing {
+        Options {
             debounce: DEBOUNCE,
             max_delay: MAX_DELAY,
+            write_quiet: WRITE_QUIET,
+            max_bytes: MAX_BYTES,
         }
     }
 }
@@ -70,16 +81,20 @@ impl Scripts {
     /// Loads the first version: with no good version to fall back on, a bad one is an error.
     pub fn load(engine: Arc<ScriptEngine>, path: &Path) -> Result<Self, ScriptError> {
         let compiled = engine.load(path)?;
+        Ok(Self::first(engine, path, compiled))
+    }
+
+    fn first(engine: Arc<ScriptEngine>, path: &Path, compiled: Compiled) -> Self {
         let first = Script {
             generation: 1,
             path: path.to_owned(),
             compiled,
         };
-        Ok(Scripts {
+        Scripts {
             engine,
             current: Arc::new(ArcSwap::from_pointee(first)),
             swapping: Arc::default(),
-        })
+        }
     }
 
     /// Compiles and checks the file again; swaps it in only if every check passed.
@@ -128,62 +143,60 @@ impl Scripts {
     }
 }
 
-/// Owns the watcher and the worker thread; dropping it stops both.
+/// Owns the worker thread (which owns the watcher); dropping it stops both.
 pub struct Reloader {
     scripts: Scripts,
-    watcher: Option<RecommendedWatcher>,
+    inbox: Sender<Message>,
     worker: Option<JoinHandle<()>>,
 }
 
+/// What the worker waits for: file events, and the end.
+enum Message {
+    Event(notify::Result<notify::Event>),
+    Stop,
+}
+
 impl Reloader {
-    /// Watches `path`'s directory, then loads `path` (so no change between the two is lost).
-    /// The receiver hears of every reload and every rejected file: read it or drop it.
+    /// Watches what `path` goes through, then loads it (so no change between the two is lost;
+    /// an error here means there is no good version to fall back on). The receiver hears of
+    /// every reload and every rejected file: read it or drop it, since it is unbounded.
     pub fn start(
         engine: Arc<ScriptEngine>,
         path: impl Into<PathBuf>,
-        timing: Timing,
+        options: Options,
     ) -> Result<(Self, Receiver<ReloadEvent>), ScriptError> {
         let path = path.into();
         let watch_error = |source| ScriptError::Watch {
             path: path.clone(),
             source,
         };
-        let file_name = path
-            .file_name()
-            .ok_or_else(|| watch_error(notify::Error::generic("not a file name")))?
-            .to_owned();
-        let directory = match path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
-            _ => PathBuf::from("."),
-        };
-        let (raw_sender, raw_events) = mpsc::channel();
-        let mut watcher = notify::recommended_watcher(raw_sender).map_err(watch_error)?;
-        // The directory, not the file: a rename-save replaces the file's inode.
-        watcher
-            .watch(&directory, RecursiveMode::NonRecursive)
-            .map_err(watch_error)?;
-        let last_read = std::fs::read_to_string(&path).map_err(|error| error.kind());
-        let scripts = Scripts::load(engine, &path)?;
+        let (inbox, messages) = mpsc::channel();
+        let events = inbox.clone();
+        let watcher = notify::recommended_watcher(move |event| {
+            let _ = events.send(Message::Event(event));
+        })
+        .map_err(watch_error)?;
+        let watch = PathWatch::new(&path, watcher).map_err(watch_error)?;
+        let text = engine.read(&path, options.max_bytes)?;
+        let compiled = engine.compile(&path, &text)?;
+        let scripts = Scripts::first(engine, &path, compiled);
 
         let (changes, change_receiver) = mpsc::channel();
         let worker = Worker {
-            path,
-            file_name,
+            path: path.clone(),
+            watch,
             scripts: scripts.clone(),
             changes,
-            last_read,
-            timing,
+            last_read: Ok(text),
+            options,
         };
         let worker = thread::Builder::new()
             .name("script-reloader".into())
-            .spawn(move || worker.run(&raw_events))
-            .map_err(|source| ScriptError::Watch {
-                path: directory,
-                source: notify::Error::io(source),
-            })?;
+            .spawn(move || worker.run(&messages))
+            .map_err(|source| watch_error(notify::Error::io(source)))?;
         let reloader = Reloader {
             scripts,
-            watcher: Some(watcher),
+            inbox,
             worker: Some(worker),
         };
         Ok((reloader, change_receiver))
@@ -196,8 +209,8 @@ impl Reloader {
 
 impl Drop for Reloader {
     fn drop(&mut self) {
-        // Dropping the watcher drops its sender, which ends the worker's loop.
-        drop(self.watcher.take());
+        // The worker only ever waits on its inbox (its reads never block), so it sees this.
+        let _ = self.inbox.send(Message::Stop);
         if let Some(worker) = self.worker.take() {
             let _ = worker.join();
         }
@@ -206,91 +219,90 @@ impl Drop for Reloader {
 
 struct Worker {
     path: PathBuf,
-    file_name: std::ffi::OsString,
+    watch: PathWatch,
     scripts: Scripts,
     changes: Sender<ReloadEvent>,
     /// What the last reload read: the same text (or the same failure) again is no news.
-    last_read: Result<String, io::ErrorKind>,
-    timing: Timing,
+    last_read: Result<String, String>,
+    options: Options,
 }
 
-type RawEvent = notify::Result<notify::Event>;
-
 impl Worker {
-    fn run(mut self, raw_events: &Receiver<RawEvent>) {
-        // `recv` fails once the watcher, the only sender, is dropped.
-        while let Ok(event) = raw_events.recv() {
-            if self.is_about_our_file(&event) && self.debounce(raw_events) {
+    fn run(mut self, messages: &Receiver<Message>) {
+        while let Ok(message) = messages.recv() {
+            let Message::Event(event) = message else {
+                return;
+            };
+            if let Some(change) = self.note(&event) {
+                if !self.settle(messages, change) {
+                    return;
+                }
                 self.reload();
             }
         }
     }
 
-    /// Filters by path, not by kind; read-only opens and closes (ours too) are ignored.
-    fn is_about_our_file(&self, event: &RawEvent) -> bool {
-        let event = match event {
-            Ok(event) => event,
-            Err(source) => {
-                let error = ScriptError::Watch {
-                    path: self.path.clone(),
-                    source: notify::Error::generic(&source.to_string()),
-                };
-                let _ = self.changes.send(ReloadEvent::Rejected(error));
-                return true; // we may have missed something: read the file again
-            }
-        };
-        if event.need_rescan() {
-            return true;
-        }
-        let read_only = matches!(
-            event.kind,
-            EventKind::Access(
-                AccessKind::Open(_) | AccessKind::Read | AccessKind::Close(AccessMode::Read)
-            )
-        );
-        !read_only
-            && event
-                .paths
-                .iter()
-                .any(|path| path.file_name() == Some(self.file_name.as_os_str()))
-    }
-
-    /// Waits until our file has been quiet for the debounce (or the maximum delay has passed).
-    /// Returns false when the watcher is gone.
-    fn debounce(&self, raw_events: &Receiver<RawEvent>) -> bool {
+    /// Waits until the save is over: `debounce` of quiet after a whole save (at most
+    /// `max_delay` after the first event), `write_quiet` after a write not yet closed.
+    /// Returns false when asked to stop.
+    fn settle(&self, messages: &Receiver<Message>, mut latest: Change) -> bool {
         let first = Instant::now();
         let mut last = first;
         loop {
-            let until = (last + self.timing.debounce).min(first + self.timing.max_delay);
+            let until = match latest {
+                Change::Whole => (last + self.options.debounce).min(first + self.options.max_delay),
+                Change::Partial => last + self.options.write_quiet,
+            };
             let Some(wait) = until.checked_duration_since(Instant::now()) else {
                 return true;
             };
-            match raw_events.recv_timeout(wait) {
-                Ok(event) if self.is_about_our_file(&event) => last = Instant::now(),
-                Ok(_) => {}
+            match messages.recv_timeout(wait) {
+                Ok(Message::Event(event)) => {
+                    if let Some(change) = self.note(&event) {
+                        (latest, last) = (change, Instant::now());
+                    }
+                }
+                Ok(Message::Stop) | Err(RecvTimeoutError::Disconnected) => return false,
                 Err(RecvTimeoutError::Timeout) => return true,
-                Err(RecvTimeoutError::Disconnected) => return false,
             }
         }
     }
 
+    /// What the event means for our path (see `PathWatch::classify`); a watcher failure is
+    /// also reported.
+    fn note(&self, event: &notify::Result<notify::Event>) -> Option<Change> {
+        if let Err(source) = event {
+            let error = ScriptError::Watch {
+                path: self.path.clone(),
+                source: notify::Error::generic(&source.to_string()),
+            };
+            let _ = self.changes.send(ReloadEvent::Rejected(error));
+        }
+        self.watch.classify(event)
+    }
+
     fn reload(&mut self) {
-        let text = std::fs::read_to_string(&self.path);
+        // Follow the path again first: a link on the way may point elsewhere now.
+        if let Err(source) = self.watch.refresh() {
+            let error = ScriptError::Watch {
+                path: self.path.clone(),
+                source,
+            };
+            let _ = self.changes.send(ReloadEvent::Rejected(error));
+        }
+        let text = self
+            .scripts
+            .engine()
+            .read(&self.path, self.options.max_bytes);
         let this_read = match &text {
             Ok(text) => Ok(text.clone()),
-            Err(error) => Err(error.kind()),
+            Err(error) => Err(error.to_string()),
         };
         if this_read == self.last_read {
             return; // a touch, a save without changes, or a second event for one save
         }
         self.last_read = this_read;
-        let result = match text {
-            Ok(text) => self.scripts.reload_text(&text),
-            Err(source) => Err(ScriptError::Read {
-                path: self.path.clone(),
-                source,
-            }),
-        };
+        let result = text.and_then(|text| self.scripts.reload_text(&text));
         let event = match result {
             Ok(generation) => ReloadEvent::Reloaded { generation },
             Err(error) => ReloadEvent::Rejected(error),

@@ -11,6 +11,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::follow::read_limited;
+
 use rhai::{AST, CallFnOptions, Dynamic, Engine, EvalAltResult, ParseError, Position, Scope};
 
 // ANCHOR: limits
@@ -48,12 +50,15 @@ pub const ENTRY: &str = "greet";
 pub const ENTRY_PARAMETERS: usize = 2;
 /// What the trial call passes before a script may go live.
 pub const TRIAL: (&str, u64) = ("trial", 1);
+/// A larger script file is refused before it is read.
+pub const MAX_BYTES: u64 = 1024 * 1024;
 // ANCHOR_END: limits
 
 // ANCHOR: error
 #[derive(Debug)]
 pub enum ScriptError {
-    /// The file could not be read (deleted, renamed away, not UTF-8...).
+    /// The file could not be read: deleted, not UTF-8, not a regular file (a FIFO, a device,
+    /// a directory), larger than the size limit...
     Read { path: PathBuf, source: io::Error },
     /// The script does not compile.
     Syntax {
@@ -226,12 +231,18 @@ impl ScriptEngine {
     }
     // ANCHOR_END: compile
 
-    /// Reads and compiles the file at `path`.
-    pub fn load(&self, path: &Path) -> Result<Compiled, ScriptError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScriptError::Read {
+    /// Reads the file at `path` if it is a regular file of at most `max_bytes`, without ever
+    /// blocking (a FIFO or a device is refused, see `follow::read_limited`).
+    pub fn read(&self, path: &Path, max_bytes: u64) -> Result<String, ScriptError> {
+        read_limited(path, max_bytes).map_err(|source| ScriptError::Read {
             path: path.to_owned(),
             source,
-        })?;
+        })
+    }
+
+    /// Reads (at most `MAX_BYTES`) and compiles the file at `path`.
+    pub fn load(&self, path: &Path) -> Result<Compiled, ScriptError> {
+        let text = self.read(path, MAX_BYTES)?;
         self.compile(path, &text)
     }
 

@@ -13,16 +13,19 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 use crate::Host;
-use crate::reloader::{ReloadEvent, Reloader, Scripts, Timing};
+use crate::follow::lookups;
+use crate::reloader::{Options, ReloadEvent, Reloader, Scripts};
 use crate::script::{LIMITS, Limits, ScriptEngine, ScriptError};
 
 /// Far above the debounce; only reached when something is broken.
 const DEADLINE: Duration = Duration::from_secs(20);
 
 /// Shorter than the demo's debounce, to keep the tests quick.
-const TEST_TIMING: Timing = Timing {
+const TEST_TIMING: Options = Options {
     debounce: Duration::from_millis(10),
     max_delay: Duration::from_millis(50),
+    write_quiet: Duration::from_millis(500),
+    max_bytes: 4096,
 };
 
 const V1: &str = include_str!("../scripts/v1.rhai");
@@ -44,12 +47,15 @@ struct Fixture {
 }
 
 fn start(text: &str) -> Fixture {
+    start_with(text, TEST_TIMING)
+}
+
+fn start_with(text: &str, options: Options) -> Fixture {
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("greeter.rhai");
     fs::write(&path, text).expect("write the first script");
     let engine = Arc::new(ScriptEngine::default());
-    let (reloader, changes) =
-        Reloader::start(engine, &path, TEST_TIMING).expect("start the reloader");
+    let (reloader, changes) = Reloader::start(engine, &path, options).expect("start the reloader");
     let host = Host::new(reloader.scripts().clone());
     Fixture {
         _dir: dir,
@@ -112,6 +118,25 @@ fn refused(bad: &str) -> ScriptError {
     error
 }
 
+/// Waits, report by report, until the host's answer starts with `greeting`; then returns the
+/// live generation (nothing else is saved meanwhile, so it is the one that answered).
+fn generation_once_live(fixture: &mut Fixture, greeting: &str) -> u64 {
+    let give_up = Instant::now() + DEADLINE;
+    loop {
+        assert!(
+            Instant::now() < give_up,
+            "{greeting:?} live before the deadline"
+        );
+        if let ReloadEvent::Rejected(error) = next_event(&fixture.changes) {
+            panic!("unexpected report: {error}");
+        }
+        let answer = fixture.host.greet("Ada").expect("a version answers");
+        if answer.starts_with(greeting) {
+            return fixture.reloader.scripts().generation();
+        }
+    }
+}
+
 /// The message of a refused call, after checking it names the file.
 fn run_message(error: ScriptError) -> (Option<(usize, usize)>, String) {
     match error {
@@ -148,41 +173,30 @@ fn an_in_place_write_is_seen() {
     assert_eq!(text, "Good day, ADA. You are visitor number 1.");
 }
 
+/// A writer that pauses with the file open, after a first half that is a whole valid script:
+/// nothing is read before it closes the file, so the half never goes live.
+#[cfg(target_os = "linux")]
 #[test]
-fn a_script_replaced_while_written_goes_live_only_whole() {
-    let mut fixture = start(V1);
-    let cut = V2.find("if count").expect("v2 has an if");
+fn a_slow_writer_whose_half_is_a_valid_script_does_not_go_live_half_way() {
+    // A fallback far above the pause, however late the writer thread wakes.
+    let options = Options {
+        write_quiet: Duration::from_secs(5),
+        ..TEST_TIMING
+    };
+    let mut fixture = start_with(V1, options);
+    let (half, rest) = (V3, "\nfn farewell(name) {\n    `Goodbye, ${name}!`\n}\n");
     let mut file = fs::File::create(&fixture.path).expect("open in place");
-    file.write_all(&V2.as_bytes()[..cut])
-        .expect("write the first part");
-    file.flush().expect("flush");
-    // The reloader reads the half-written file after the debounce, and refuses it (under
-    // load it may first read the file still empty, which it refuses too).
-    loop {
-        match next_event(&fixture.changes) {
-            ReloadEvent::Rejected(ScriptError::Syntax { line, column, .. }) => {
-                assert_eq!((line, column), (4, 5));
-                break;
-            }
-            ReloadEvent::Rejected(ScriptError::NoEntry { .. }) => {}
-            ReloadEvent::Rejected(other) => panic!("expected a syntax error, got {other}"),
-            ReloadEvent::Reloaded { generation } => {
-                panic!("half a script went live ({generation})")
-            }
-        }
-    }
-    assert_eq!(
-        fixture.host.greet("Ada").expect("v1"),
-        "Hello, Ada! (greeting #1)"
-    );
-    file.write_all(&V2.as_bytes()[cut..])
-        .expect("write the rest");
-    drop(file);
-    wait_for_generation(&fixture, 2);
-    assert_eq!(
-        fixture.host.greet("Ada").expect("v2"),
-        "Good day, ADA. You are visitor number 2."
-    );
+    file.write_all(half.as_bytes())
+        .expect("write v3, a whole script");
+    thread::sleep(Duration::from_millis(300)); // the writer pauses; the file compiles now
+    wait_for_a_read_of(&fixture.path, move || {
+        file.write_all(rest.as_bytes()).expect("write the rest");
+        drop(file); // closed: the save is whole
+    });
+    // The whole is being read; v2 saved now is read after it. Had the half gone live as
+    // generation 2, the whole would be 3, and v2 4.
+    save(&fixture.path, V2).expect("save v2");
+    assert_eq!(generation_once_live(&mut fixture, "Good day"), 3);
 }
 
 #[test]
@@ -199,15 +213,47 @@ fn other_files_in_the_directory_are_ignored() {
     }
 }
 
+/// Runs `save`, then waits until something opens `path`: the reloader's read, since the test
+/// never opens the file itself and Linux's inotify reports opens.
+#[cfg(target_os = "linux")]
+fn wait_for_a_read_of(path: &Path, save: impl FnOnce()) {
+    use notify::event::AccessKind;
+    use notify::{EventKind, RecursiveMode, Watcher};
+    let (sender, events) = std::sync::mpsc::channel();
+    let mut watcher = notify::recommended_watcher(sender).expect("a watcher");
+    let dir = path.parent().expect("a directory");
+    watcher
+        .watch(dir, RecursiveMode::NonRecursive)
+        .expect("watch the directory");
+    save();
+    let give_up = Instant::now() + DEADLINE;
+    loop {
+        let left = give_up
+            .checked_duration_since(Instant::now())
+            .expect("the reloader read the file before the deadline");
+        let event: notify::Event = match events.recv_timeout(left) {
+            Ok(event) => event.expect("no watcher error"),
+            Err(error) => panic!("waiting for the reloader's read: {error}"),
+        };
+        if matches!(event.kind, EventKind::Access(AccessKind::Open(_)))
+            && event.paths.iter().any(|seen| seen == path)
+        {
+            return;
+        }
+    }
+}
+
+/// The identical save is read (and skipped) before the real change is made, so the two are
+/// not merged into one read: without the check, the identical text would be generation 2.
+#[cfg(target_os = "linux")]
 #[test]
 fn saving_identical_text_is_not_a_new_generation() {
-    let fixture = start(V1);
-    save(&fixture.path, V1).expect("save without changes");
+    let mut fixture = start(V1);
+    wait_for_a_read_of(&fixture.path, || {
+        save(&fixture.path, V1).expect("save without changes");
+    });
     save(&fixture.path, V2).expect("a real change");
-    match next_event(&fixture.changes) {
-        ReloadEvent::Reloaded { generation } => assert_eq!(generation, 2),
-        ReloadEvent::Rejected(error) => panic!("unexpected report: {error}"),
-    }
+    assert_eq!(generation_once_live(&mut fixture, "Good day"), 2);
 }
 
 #[test]
@@ -319,7 +365,11 @@ fn refuses_huge_arrays_maps_and_deep_nesting() {
             "trial call: array of more than 1000 elements",
         ),
     ];
-    let engine = ScriptEngine::default();
+    // A deadline far away: what stops each script is its size limit, however slow the machine.
+    let engine = ScriptEngine::new(Limits {
+        deadline: Duration::from_secs(600),
+        ..LIMITS
+    });
     for (script, expected) in cases {
         let error = engine
             .compile(Path::new("greeter.rhai"), script)
@@ -534,4 +584,188 @@ fn rapid_swaps_keep_every_call_whole() {
     let calls = caller.join().expect("the caller saw only whole versions");
     assert!(calls > 0);
     assert_eq!(host.greetings(), 200);
+}
+
+/// Runs `work` on another thread and fails if it has not returned within the deadline.
+fn returns_promptly(what: &str, work: impl FnOnce() + Send + 'static) {
+    let (done, finished) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        work();
+        let _ = done.send(());
+    });
+    finished
+        .recv_timeout(DEADLINE)
+        .unwrap_or_else(|_| panic!("{what} did not return within {DEADLINE:?}"));
+}
+
+/// Skips reports until one refuses the file with a read error of `kind`; returns its text.
+fn wait_for_read_error(fixture: &Fixture, kind: io::ErrorKind) -> String {
+    loop {
+        match next_event(&fixture.changes) {
+            ReloadEvent::Rejected(ScriptError::Read { source, .. }) if source.kind() == kind => {
+                return source.to_string();
+            }
+            ReloadEvent::Rejected(ScriptError::Read { .. }) => {} // e.g. NotFound on the way
+            ReloadEvent::Rejected(other) => panic!("expected a read error {kind:?}, got {other}"),
+            ReloadEvent::Reloaded { generation } => panic!("went live as {generation}"),
+        }
+    }
+}
+
+fn generation_of(event: ReloadEvent) -> u64 {
+    match event {
+        ReloadEvent::Reloaded { generation } => generation,
+        ReloadEvent::Rejected(error) => panic!("refused a good script: {error}"),
+    }
+}
+
+#[cfg(unix)]
+fn make_fifo(path: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let name = std::ffi::CString::new(path.as_os_str().as_bytes()).expect("no NUL in the path");
+    // SAFETY: `name` is a NUL-terminated path that lives across the call.
+    let result = unsafe { libc::mkfifo(name.as_ptr(), 0o600) };
+    assert_eq!(result, 0, "mkfifo: {}", io::Error::last_os_error());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_at_the_path_is_refused_without_blocking_and_drop_returns() {
+    let mut fixture = start(V1);
+    fs::remove_file(&fixture.path).expect("remove");
+    make_fifo(&fixture.path);
+    let said = wait_for_read_error(&fixture, io::ErrorKind::InvalidInput);
+    assert_eq!(said, "not a regular file but a FIFO");
+    assert_eq!(
+        fixture.host.greet("Ada").expect("v1 answers"),
+        "Hello, Ada! (greeting #1)"
+    );
+
+    // Nor does `start` block on a FIFO.
+    let fifo = fixture.path.with_file_name("fifo.rhai");
+    make_fifo(&fifo);
+    returns_promptly("start on a FIFO", move || {
+        let engine = Arc::new(ScriptEngine::default());
+        let error = Reloader::start(engine, &fifo, TEST_TIMING)
+            .err()
+            .expect("refused");
+        assert!(
+            error.to_string().ends_with("not a regular file but a FIFO"),
+            "{error}"
+        );
+    });
+    // The worker is not stuck in a read: dropping the reloader returns.
+    let Fixture { _dir, reloader, .. } = fixture;
+    returns_promptly("drop after a FIFO", move || drop(reloader));
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_before_it_is_read() {
+    let fixture = start(V1);
+    // A valid script, but over the tests' 4096-byte limit.
+    let padded = format!("{V2}{}", "// padding\n".repeat(500));
+    save(&fixture.path, &padded).expect("save a large script");
+    let said = wait_for_read_error(&fixture, io::ErrorKind::FileTooLarge);
+    assert_eq!(said, "larger than the limit of 4096 bytes");
+    assert_eq!(fixture.reloader.scripts().generation(), 1);
+    // A 50 MB file (sparse: no time spent writing it) against the default limit.
+    let huge = fixture.path.with_file_name("huge.rhai");
+    fs::File::create(&huge)
+        .and_then(|file| file.set_len(50 * 1024 * 1024))
+        .expect("a 50 MB file");
+    returns_promptly("start on a 50 MB file", move || {
+        let engine = Arc::new(ScriptEngine::default());
+        let error = Reloader::start(engine, &huge, Options::default())
+            .err()
+            .expect("refused");
+        assert!(
+            error
+                .to_string()
+                .ends_with("larger than the limit of 1048576 bytes"),
+            "{error}"
+        );
+    });
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_to_a_device_is_refused() {
+    let fixture = start(V1);
+    let link = fixture.path.with_file_name("zero.rhai");
+    std::os::unix::fs::symlink("/dev/zero", &link).expect("link to /dev/zero");
+    fs::rename(&link, &fixture.path).expect("put it at the path");
+    let said = wait_for_read_error(&fixture, io::ErrorKind::InvalidInput);
+    assert_eq!(said, "not a regular file but a character device");
+}
+
+/// A Kubernetes ConfigMap volume as the kubelet updates it: the script in a timestamped
+/// directory, `..data` a link to it, the key a link through `..data`; an update writes a new
+/// directory, renames a new `..data` link over the old one and removes the old directory.
+#[cfg(unix)]
+#[test]
+fn every_configmap_update_is_loaded() {
+    use std::os::unix::fs::symlink;
+    let mount = tempfile::tempdir().expect("temporary directory");
+    let mount = mount.path();
+    let mut data = "..2026_12_01_00_00_00.1".to_owned();
+    fs::create_dir(mount.join(&data)).expect("data directory");
+    fs::write(mount.join(&data).join("greeter.rhai"), V1).expect("the script");
+    symlink(&data, mount.join("..data")).expect("..data");
+    symlink("..data/greeter.rhai", mount.join("greeter.rhai")).expect("the key");
+    let path = mount.join("greeter.rhai");
+    let engine = Arc::new(ScriptEngine::default());
+    let (reloader, changes) = Reloader::start(engine, &path, TEST_TIMING).expect("start");
+    assert!(
+        lookups(&path)
+            .iter()
+            .any(|looked| looked.ends_with("..data"))
+    );
+    for (update, text) in [(1, V2), (2, V3), (3, V1)] {
+        let next = format!("..2026_12_01_00_{update:02}_00.{}", update + 1);
+        fs::create_dir(mount.join(&next)).expect("new data directory");
+        fs::write(mount.join(&next).join("greeter.rhai"), text).expect("the new script");
+        symlink(&next, mount.join("..data_tmp")).expect("..data_tmp");
+        fs::rename(mount.join("..data_tmp"), mount.join("..data")).expect("swap ..data");
+        fs::remove_dir_all(mount.join(&data)).expect("remove the old directory");
+        data = next;
+        assert_eq!(generation_of(next_event(&changes)), update + 1);
+    }
+    let answer = reloader.scripts().greet("Ada", 1).expect("v1 answers");
+    assert_eq!(answer, "Hello, Ada! (greeting #1)");
+}
+
+#[cfg(unix)]
+#[test]
+fn saves_through_a_symlink_are_loaded() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (scripts, real, other) = (
+        dir.path().join("scripts"),
+        dir.path().join("real"),
+        dir.path().join("other"),
+    );
+    for folder in [&scripts, &real, &other] {
+        fs::create_dir(folder).expect("folder");
+    }
+    fs::write(real.join("greeter.rhai"), V1).expect("target");
+    let path = scripts.join("greeter.rhai");
+    symlink("../real/greeter.rhai", &path).expect("link");
+    let engine = Arc::new(ScriptEngine::default());
+    let (reloader, changes) = Reloader::start(engine, &path, TEST_TIMING).expect("start");
+
+    save(&real.join("greeter.rhai"), V2).expect("rename-save the target");
+    assert_eq!(generation_of(next_event(&changes)), 2);
+    fs::write(real.join("greeter.rhai"), V3).expect("write the target in place");
+    assert_eq!(generation_of(next_event(&changes)), 3);
+    // Point the link elsewhere (as `ln -sfn` does: a new link renamed over the old one).
+    fs::write(other.join("greeter.rhai"), V1).expect("another target");
+    symlink(other.join("greeter.rhai"), scripts.join("greeter.rhai.new")).expect("new link");
+    fs::rename(scripts.join("greeter.rhai.new"), &path).expect("swap the link");
+    assert_eq!(generation_of(next_event(&changes)), 4);
+    // The old target no longer matters; the new one does.
+    fs::write(real.join("greeter.rhai"), "fn greet(").expect("edit the old target");
+    fs::write(other.join("greeter.rhai"), V2).expect("edit the new target");
+    assert_eq!(generation_of(next_event(&changes)), 5);
+    let answer = reloader.scripts().greet("Ada", 1).expect("v2 answers");
+    assert_eq!(answer, "Good day, ADA. You are visitor number 1.");
 }

@@ -1,0 +1,276 @@
+//! Following a path the way `open` does: which directory entries decide what it opens (each
+//! ancestor, each symlink on the way and each path its target leads through), a watcher on
+//! the directories holding them, and a read that never blocks and never grows without bound.
+//!
+//! A copy of `src/follow.rs` of ch10-06-config-reload (and of ch10-06-asset-reload), the same
+//! but for this line: each recipe folder stands alone, so they share no helper crate.
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Component, Path, PathBuf};
+
+use notify::event::{AccessKind, AccessMode, ModifyKind};
+use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
+
+/// Linux gives up after 40 symbolic links (`ELOOP`, path_resolution(7)); so does `lookups`.
+const MAX_LINKS: usize = 40;
+
+enum Step {
+    Prefix(OsString),
+    Root,
+    Up,
+    Name(OsString),
+}
+
+fn steps(path: &Path) -> Vec<Step> {
+    path.components()
+        .filter_map(|component| match component {
+            Component::Prefix(prefix) => Some(Step::Prefix(prefix.as_os_str().to_owned())),
+            Component::RootDir => Some(Step::Root),
+            Component::CurDir => None,
+            Component::ParentDir => Some(Step::Up),
+            Component::Normal(name) => Some(Step::Name(name.to_owned())),
+        })
+        .collect()
+}
+
+// ANCHOR: lookups
+/// Every path that opening `path` looks up, in order: each directory from the root down, each
+/// symlink, and each path its target leads through, down to the file or to the first name
+/// that is missing. Renaming, removing or creating any of them can change what `path` opens
+/// (a Kubernetes ConfigMap update renames `..data`, two links above the file).
+pub fn lookups(path: &Path) -> Vec<PathBuf> {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut pending: Vec<Step> = steps(&absolute);
+    pending.reverse(); // a stack: the next step is last
+    let (mut here, mut looked_up, mut links) = (PathBuf::new(), Vec::new(), 0);
+    while let Some(step) = pending.pop() {
+        match step {
+            Step::Prefix(prefix) => here = PathBuf::from(prefix),
+            Step::Root => here.push(Component::RootDir.as_os_str()),
+            Step::Up => _ = here.pop(),
+            Step::Name(name) => {
+                let next = here.join(name);
+                looked_up.push(next.clone());
+                match fs::symlink_metadata(&next) {
+                    Ok(meta) if meta.file_type().is_symlink() && links < MAX_LINKS => {
+                        links += 1;
+                        let Ok(target) = fs::read_link(&next) else {
+                            break;
+                        };
+                        // A relative target starts from the link's directory, `here`.
+                        pending.extend(steps(&target).into_iter().rev());
+                    }
+                    Ok(_) => here = next,
+                    Err(_) => break, // missing: its directory is the last one to watch
+                }
+            }
+        }
+    }
+    looked_up
+}
+// ANCHOR_END: lookups
+
+/// Identity of a directory: one removed and made again under the same name is another
+/// directory, and needs a new watch.
+#[cfg(unix)]
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(path).ok().map(|meta| (meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    fs::metadata(path).ok().map(|_| (0, 0))
+}
+
+/// What an event about one of the path's lookups means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// A save is complete: a writer closed the file, or a name was renamed, removed, or
+    /// created as a link or a directory (those are whole when they appear).
+    Whole,
+    /// Written, and maybe not finished: the writer has not closed the file yet.
+    Partial,
+}
+
+/// A watcher on the directory of every path in `lookups(path)`, moved along as they change.
+pub struct PathWatch {
+    path: PathBuf,
+    watcher: RecommendedWatcher,
+    /// The paths opening `path` looks up now, as the watcher names them in its events.
+    lookups: HashSet<PathBuf>,
+    /// Each watched directory, with its identity when the watch was set.
+    watched: HashMap<PathBuf, Option<(u64, u64)>>,
+}
+
+impl PathWatch {
+    /// Watches what `path` looks up now; fails if the directory holding its last lookup (the
+    /// file, or the first missing name) cannot be watched.
+    pub fn new(path: &Path, watcher: RecommendedWatcher) -> notify::Result<Self> {
+        let mut watch = PathWatch {
+            path: path.to_owned(),
+            watcher,
+            lookups: HashSet::new(),
+            watched: HashMap::new(),
+        };
+        watch.refresh()?;
+        Ok(watch)
+    }
+
+    // ANCHOR: refresh
+    /// Looks the path up again and moves the watches to the directories it goes through now.
+    /// Only a failure to watch the last lookup's directory is an error: the others (`/`, or a
+    /// directory without read permission) are watched if they can be.
+    pub fn refresh(&mut self) -> notify::Result<()> {
+        let looked_up = lookups(&self.path);
+        let dirs: HashMap<PathBuf, _> = looked_up
+            .iter()
+            .filter_map(|path| path.parent())
+            .map(|dir| (dir.to_owned(), identity(dir)))
+            .collect();
+        let Self {
+            watcher, watched, ..
+        } = self;
+        watched.retain(|dir, id| {
+            let keep = dirs.get(dir) == Some(id);
+            if !keep {
+                let _ = watcher.unwatch(dir); // may be gone already, with its directory
+            }
+            keep
+        });
+        let last_dir = looked_up.last().and_then(|path| path.parent());
+        let mut result = Ok(());
+        for (dir, id) in dirs {
+            if watched.contains_key(&dir) {
+                continue;
+            }
+            match watcher.watch(&dir, RecursiveMode::NonRecursive) {
+                Ok(()) => _ = watched.insert(dir, id),
+                Err(error) if Some(dir.as_path()) == last_dir => result = Err(error),
+                Err(_) => {}
+            }
+        }
+        self.lookups = looked_up.into_iter().collect();
+        result
+    }
+    // ANCHOR_END: refresh
+
+    // ANCHOR: classify
+    /// `None` for an event that cannot change what the path opens (another name, or an open or
+    /// a read: ours among them). Failures and overflows are `Whole`: read again to be safe.
+    pub fn classify(&self, event: &notify::Result<Event>) -> Option<Change> {
+        let Ok(event) = event else {
+            return Some(Change::Whole);
+        };
+        if event.need_rescan() {
+            return Some(Change::Whole);
+        }
+        if !event.paths.iter().any(|path| self.lookups.contains(path)) {
+            return None;
+        }
+        match event.kind {
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => Some(Change::Whole),
+            EventKind::Access(_) => None,
+            EventKind::Modify(ModifyKind::Name(_)) | EventKind::Remove(_) => Some(Change::Whole),
+            EventKind::Create(_) => {
+                let new_file = event.paths.iter().any(|path| {
+                    fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_file())
+                });
+                Some(if new_file {
+                    Change::Partial // a new file, still being written
+                } else {
+                    Change::Whole
+                })
+            }
+            _ => Some(Change::Partial), // data or metadata written, file still open
+        }
+    }
+    // ANCHOR_END: classify
+}
+
+// ANCHOR: read_limited
+/// Reads what `path` opens if it is a regular file of at most `limit` bytes. Anything else (a
+/// FIFO, a device such as `/dev/zero`, a directory, a socket) is refused before it is opened,
+/// and the file is opened with `O_NONBLOCK` and checked again, so a FIFO swapped in between
+/// cannot block the read. At most `limit + 1` bytes are read, however much the file grows.
+pub fn read_limited(path: &Path, limit: u64) -> io::Result<String> {
+    check_regular(&fs::metadata(path)?, limit)?;
+    let file = open_without_blocking(path)?;
+    check_regular(&file.metadata()?, limit)?; // what was opened, not what was looked at
+    read_at_most(file, limit)
+}
+
+/// Reads `reader` to its end, or fails once it has given more than `limit` bytes.
+pub fn read_at_most(reader: impl Read, limit: u64) -> io::Result<String> {
+    let mut text = String::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        return Err(too_large(limit));
+    }
+    Ok(text)
+}
+// ANCHOR_END: read_limited
+
+/// Refuses what is not a regular file, or is larger than `limit`.
+pub fn check_regular(meta: &fs::Metadata, limit: u64) -> io::Result<()> {
+    let kind = meta.file_type();
+    if !kind.is_file() {
+        let message = format!("not a regular file but {}", describe(kind));
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, message));
+    }
+    if meta.len() > limit {
+        return Err(too_large(limit));
+    }
+    Ok(())
+}
+
+fn too_large(limit: u64) -> io::Error {
+    let message = format!("larger than the limit of {limit} bytes");
+    io::Error::new(io::ErrorKind::FileTooLarge, message)
+}
+
+#[cfg(unix)]
+fn describe(kind: fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "something else"
+    }
+}
+
+#[cfg(not(unix))]
+fn describe(kind: fs::FileType) -> &'static str {
+    if kind.is_dir() {
+        "a directory"
+    } else {
+        "something else"
+    }
+}
+
+#[cfg(unix)]
+fn open_without_blocking(path: &Path) -> io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::File::options()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_without_blocking(path: &Path) -> io::Result<fs::File> {
+    fs::File::open(path)
+}
