@@ -132,9 +132,12 @@ impl Layout {
             }
             Pattern::VimBackup => {
                 // vim's default on Linux (`backupcopy=auto` for a plain file): move the file
-                // to a backup, write a new file, remove the backup.
+                // to a backup, write a new file, close it, then set its permissions (and ACL)
+                // from the backup's, and remove the backup.
                 fs::rename(&path, root.join("app.toml~"))?;
                 fs::write(&path, text)?;
+                let permissions = fs::metadata(root.join("app.toml~"))?.permissions();
+                fs::set_permissions(&path, permissions)?;
                 fs::remove_file(root.join("app.toml~"))
             }
             Pattern::ConfigMap => {

@@ -209,7 +209,8 @@ impl<T> Reloader<T> {
 
 impl<T> Drop for Reloader<T> {
     fn drop(&mut self) {
-        // The worker only ever waits on its inbox (its reads never block), so it sees this.
+        // The worker waits on its inbox between reads, and its reads refuse FIFOs and devices;
+        // a read or stat that hangs in the file system (a dead NFS server) delays this too.
         let _ = self.inbox.send(Message::Stop);
         if let Some(worker) = self.worker.take() {
             let _ = worker.join();
@@ -336,8 +337,10 @@ impl<T: DeserializeOwned> Worker<T> {
         let mut last = first;
         loop {
             let until = match latest {
-                Change::Whole => (last + self.options.debounce).min(first + self.options.max_delay),
                 Change::Partial => last + self.options.write_quiet,
+                Change::Whole | Change::Attributes => {
+                    (last + self.options.debounce).min(first + self.options.max_delay)
+                }
             };
             let Some(wait) = until.checked_duration_since(Instant::now()) else {
                 return Settled::Read;
@@ -345,7 +348,7 @@ impl<T: DeserializeOwned> Worker<T> {
             match messages.recv_timeout(wait) {
                 Ok(Message::Event(event)) => {
                     if let Some(change) = self.note(&event) {
-                        (latest, last) = (change, Instant::now());
+                        (latest, last) = (latest.then(change), Instant::now());
                     }
                 }
                 Ok(Message::Reload) => return Settled::Requested,
