@@ -214,8 +214,13 @@ impl PathWatch {
 /// cannot block the read. At most `limit + 1` bytes are read, however much the file grows.
 pub fn read_limited(path: &Path, limit: u64) -> io::Result<String> {
     check_regular(&fs::metadata(path)?, limit)?;
+    read_opened(path, limit)
+}
+
+/// Opens without blocking, then checks what was opened, not what was looked at.
+fn read_opened(path: &Path, limit: u64) -> io::Result<String> {
     let file = open_without_blocking(path)?;
-    check_regular(&file.metadata()?, limit)?; // what was opened, not what was looked at
+    check_regular(&file.metadata()?, limit)?;
     read_at_most(file, limit)
 }
 
@@ -289,4 +294,32 @@ fn open_without_blocking(path: &Path) -> io::Result<fs::File> {
 #[cfg(not(unix))]
 fn open_without_blocking(path: &Path) -> io::Result<fs::File> {
     fs::File::open(path)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// A FIFO swapped in after the check: the open must not wait for a writer, and what was
+    /// opened is refused.
+    #[test]
+    fn a_fifo_opened_after_the_check_is_refused_without_blocking() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let fifo = dir.path().join("app.toml");
+        let name = std::ffi::CString::new(fifo.as_os_str().as_bytes()).expect("no NUL");
+        // SAFETY: `name` is a NUL-terminated path that lives across the call.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0, "mkfifo");
+        let (done, result) = mpsc::channel();
+        // Without O_NONBLOCK this open would wait for a writer for ever: run it aside.
+        std::thread::spawn(move || {
+            let _ = done.send(read_opened(&fifo, 4096).map_err(|error| error.to_string()));
+        });
+        let said = result
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the open did not block");
+        assert_eq!(said, Err("not a regular file but a FIFO".to_owned()));
+    }
 }

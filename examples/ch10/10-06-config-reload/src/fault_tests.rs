@@ -172,8 +172,10 @@ fn saves_through_a_symlink_are_loaded() {
     symlink(other.join("app.toml"), conf.join("app.toml.new")).expect("new link");
     fs::rename(conf.join("app.toml.new"), &path).expect("swap the link");
     assert_eq!(timeout_of(next_event(&changes)), 13);
-    // The old target no longer matters; the new one does.
-    fs::write(real.join("app.toml"), good_with_timeout(99)).expect("edit the old target");
+    // The new target is on the path now, and the old one is not.
+    let on_the_path = lookups(&path);
+    assert!(on_the_path.contains(&other.join("app.toml")));
+    assert!(!on_the_path.contains(&real.join("app.toml")));
     fs::write(other.join("app.toml"), good_with_timeout(14)).expect("edit the new target");
     assert_eq!(timeout_of(next_event(&changes)), 14);
 }
@@ -403,17 +405,35 @@ fn dropping_the_reloader_returns_promptly_in_every_state() {
     let Fixture { dir, reloader, .. } = start::<Config>(GOOD);
     returns_promptly("drop when idle", move || drop(reloader));
     drop(dir);
-    // Waiting for a writer that has not closed the file.
+    // Waiting for a writer that has not closed the file: `write_quiet` far above the
+    // deadline, so a drop that waited it out would fail.
+    let options = Options {
+        write_quiet: Duration::from_secs(60),
+        ..TEST_OPTIONS
+    };
     let Fixture {
         dir,
         path,
         reloader,
         ..
-    } = start::<Config>(GOOD);
+    } = start_with::<Config>(GOOD, options);
+    // A watcher of the test's own: once it has the write, the kernel has queued it for the
+    // reloader's watcher too.
+    use notify::Watcher as _;
+    let (seen, saw) = mpsc::channel();
+    let mut own = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if event.is_ok_and(|event| event.kind.is_modify()) {
+            let _ = seen.send(());
+        }
+    })
+    .expect("the test's watcher");
+    own.watch(dir.path(), notify::RecursiveMode::NonRecursive)
+        .expect("watch");
     let mut file = fs::File::create(&path).expect("open for writing");
     file.write_all(b"greeting = ").expect("write");
+    saw.recv_timeout(DEADLINE).expect("the write was reported");
     returns_promptly("drop during a write", move || drop(reloader));
-    drop((file, dir));
+    drop((own, file, dir));
     // Just after a reload on request, with events still coming.
     let Fixture {
         dir,
