@@ -362,12 +362,15 @@ impl Measured<'_> {
         }
         out += &format!(
             "\n{saves:.0} saves of each kind for each reloader, one after another. \"Missed\": not \
-             visible to a reader within 1 s. \"Half files live\": values published that no save \
-             wrote (the file is cut inside its last number, so a half file parses). Median and \
+             visible to a reader within 1 s. \"Half files live\": publications of a value that \
+             no save wrote, counted each time (one half file can be published more than \
+             once, so this can exceed the saves; the file is cut inside its last number, so a \
+             half file parses). Median and \
              p99 (of {saves:.0}, the slowest): from the end of the save to a reader's load \
              returning it, for the saves seen. The common way: notify-debouncer-full with the \
              same {} timeout on the file's directory, reading the file after a batch holding a \
-             `Modify` event that names it. {}\n",
+             `Modify` event that names it: that filter, not the debouncer, drops the other \
+             saves. {}\n",
             ms(self.result("saves_in_place_recipe", "debounce_ms")?),
             self.stamp,
         );

@@ -170,6 +170,9 @@ impl PolledFile {
 /// After a whole save (closed, or renamed into place), wait this long after the last event
 /// before reading: one save is often several events.
 pub const DEBOUNCE: Duration = Duration::from_millis(20);
+/// Once a whole save came, read at most this long after the first event of the burst, so a
+/// steady stream of events cannot put the read off for ever.
+pub const MAX_DELAY: Duration = Duration::from_millis(250);
 /// A file written but not yet closed is read after this long without a write (for writers
 /// that never close it, and systems that report no close: of notify's backends only Linux's
 /// inotify does).
@@ -182,8 +185,17 @@ pub struct WatchedFile {
     hash: u64,
     events: Receiver<notify::Result<notify::Event>>,
     watch: PathWatch,
-    /// The latest change about our path not yet acted on, and when it came.
-    pending: Option<(Change, Instant)>,
+    /// The change about our path not yet acted on, when its burst began and its last event.
+    pending: Option<Pending>,
+    /// A failure to move the watches, reported by the next `check` once the read is handed out.
+    watch_error: Option<io::Error>,
+}
+
+#[derive(Clone, Copy)]
+struct Pending {
+    change: Change,
+    first: Instant,
+    last: Instant,
 }
 
 impl WatchedFile {
@@ -199,22 +211,28 @@ impl WatchedFile {
             events,
             watch,
             pending: None,
+            watch_error: None,
         };
         Ok((file, text))
     }
 
-    /// When the pending change may be read: `DEBOUNCE` after a whole save, `WRITE_QUIET` after
-    /// a write that is not closed yet.
+    /// When the pending change may be read: `DEBOUNCE` after a whole save (at most `MAX_DELAY`
+    /// after the burst began), `WRITE_QUIET` after a write that is not closed yet.
     fn due(&self) -> Option<Instant> {
-        self.pending.map(|(change, at)| match change {
-            Change::Whole => at + DEBOUNCE,
-            Change::Partial => at + WRITE_QUIET,
+        self.pending.map(|pending| match pending.change {
+            Change::Partial => pending.last + WRITE_QUIET,
+            Change::Whole | Change::Attributes => {
+                (pending.last + DEBOUNCE).min(pending.first + MAX_DELAY)
+            }
         })
     }
 
     /// Never blocks: takes the events that arrived, and reads the file once its save is due.
     /// Call it once per frame.
     pub fn check(&mut self) -> io::Result<Option<String>> {
+        if let Some(error) = self.watch_error.take() {
+            return Err(error);
+        }
         while let Ok(event) = self.events.try_recv() {
             self.note(&event);
         }
@@ -254,19 +272,33 @@ impl WatchedFile {
 
     fn note(&mut self, event: &notify::Result<notify::Event>) {
         if let Some(change) = self.watch.classify(event) {
-            self.pending = Some((change, Instant::now()));
+            let now = Instant::now();
+            self.pending = Some(match self.pending {
+                Some(pending) => Pending {
+                    change: pending.change.then(change),
+                    last: now,
+                    ..pending
+                },
+                None => Pending {
+                    change,
+                    first: now,
+                    last: now,
+                },
+            });
         }
     }
 
     fn reload(&mut self) -> io::Result<Option<String>> {
-        // Follow the path again first: a link on the way may point elsewhere now.
-        self.watch.refresh().map_err(io::Error::other)?;
+        // Follow the path again first: a link on the way may point elsewhere now. If a watch
+        // cannot be moved, read anyway (the change is here now) and report the failure too.
+        let watch_error = self.watch.refresh().err().map(io::Error::other);
         let text = read_limited(&self.path, MAX_BYTES)?;
         let hash = content_hash(&text);
         if hash == self.hash {
-            return Ok(None);
+            return watch_error.map_or(Ok(None), Err);
         }
         self.hash = hash;
+        self.watch_error = watch_error; // the next check reports it
         Ok(Some(text))
     }
 }

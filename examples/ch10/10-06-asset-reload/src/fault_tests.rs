@@ -332,6 +332,33 @@ fn events_watch_a_removed_parent_directory_again_when_it_returns() {
 }
 
 #[test]
+fn events_watch_a_directory_removed_and_made_again_at_once() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let folder = dir.path().join("levels");
+    fs::create_dir(&folder).expect("folder");
+    let path = folder.join("level.txt");
+    fs::write(&path, LEVEL_1).expect("level");
+    let (mut watched, _) = WatchedFile::open(&path).expect("watch");
+    // No check in between: the new directory often gets the old one's inode.
+    fs::remove_dir_all(&folder).expect("remove the directory");
+    fs::create_dir(&folder).expect("the directory again");
+    save(&path, LEVEL_2).expect("save in it");
+    assert_eq!(next_level(&mut watched), LEVEL_2);
+    fs::write(&path, LEVEL_3).expect("and in place");
+    assert_eq!(next_level(&mut watched), LEVEL_3);
+}
+
+#[test]
+fn attributes_set_after_a_close_leave_the_save_whole() {
+    use crate::follow::Change;
+    // vim closes the file, then sets its mode and ACL: still a whole save.
+    assert_eq!(Change::Whole.then(Change::Attributes), Change::Whole);
+    // A chmod during a write does not make the half-written file whole.
+    assert_eq!(Change::Partial.then(Change::Attributes), Change::Partial);
+    assert_eq!(Change::Partial.then(Change::Whole), Change::Whole);
+}
+
+#[test]
 fn dropping_either_returns_promptly() {
     let (dir, path) = level_file(LEVEL_1);
     let (polled, _) = PolledFile::open(&path).expect("poll");

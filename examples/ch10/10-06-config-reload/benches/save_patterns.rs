@@ -1,8 +1,9 @@
-//! Recipe 10.6, "What it costs": the recipe's `Reloader` beside a reloader built the common way
-//! on notify-debouncer-full (watch the file's directory; on each batch of events, if one is a
-//! `Modify` naming the file, read it, parse it and publish it), on the same saves. For each way
-//! of saving it counts the saves never seen, the half-written files that went live, and the
-//! time from the save's end to a reader seeing it.
+//! Recipe 10.6, "What it costs": the recipe's `Reloader` beside a reloader that reads on
+//! `Modify` events only (as config-rs's watch example does), behind notify-debouncer-full
+//! (watch the file's directory; on each batch of events, if one is a `Modify` naming the file,
+//! read it, parse it and publish it), on the same saves. For each way of saving it counts the
+//! saves never seen, the half-written files that went live, and the time from the save's end
+//! to a reader seeing it.
 //!
 //! `cargo bench -p ch10-06-config-reload --bench save_patterns` runs it and prints
 //! `bench-result:` lines that `cargo xtask bench-tables` turns into the page's table; under
@@ -132,9 +133,12 @@ impl Layout {
             }
             Pattern::VimBackup => {
                 // vim's default on Linux (`backupcopy=auto` for a plain file): move the file
-                // to a backup, write a new file, remove the backup.
+                // to a backup, write a new file, close it, then set its permissions (and ACL)
+                // from the backup's, and remove the backup.
                 fs::rename(&path, root.join("app.toml~"))?;
                 fs::write(&path, text)?;
+                let permissions = fs::metadata(root.join("app.toml~"))?.permissions();
+                fs::set_permissions(&path, permissions)?;
                 fs::remove_file(root.join("app.toml~"))
             }
             Pattern::ConfigMap => {
@@ -221,7 +225,7 @@ fn rate(config: &Config) -> u64 {
     u64::from(config.limits.requests_per_second())
 }
 
-/// The common way, as most code and examples write it.
+/// Reads the file on `Modify` events naming it, as config-rs's watch example does.
 fn conventional(
     path: &Path,
     current: &Arc<AtomicU64>,

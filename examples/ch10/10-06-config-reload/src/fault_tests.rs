@@ -172,8 +172,10 @@ fn saves_through_a_symlink_are_loaded() {
     symlink(other.join("app.toml"), conf.join("app.toml.new")).expect("new link");
     fs::rename(conf.join("app.toml.new"), &path).expect("swap the link");
     assert_eq!(timeout_of(next_event(&changes)), 13);
-    // The old target no longer matters; the new one does.
-    fs::write(real.join("app.toml"), good_with_timeout(99)).expect("edit the old target");
+    // The new target is on the path now, and the old one is not.
+    let on_the_path = lookups(&path);
+    assert!(on_the_path.contains(&other.join("app.toml")));
+    assert!(!on_the_path.contains(&real.join("app.toml")));
     fs::write(other.join("app.toml"), good_with_timeout(14)).expect("edit the new target");
     assert_eq!(timeout_of(next_event(&changes)), 14);
 }
@@ -330,6 +332,50 @@ fn a_removed_parent_directory_is_reported_and_watched_again_when_it_returns() {
     assert_eq!(timeout_of(next_event(&changes)), 32);
 }
 
+/// Skips reports (a NotFound on the way, say) until `timeout_ms` is live.
+fn wait_for_timeout(changes: &mpsc::Receiver<ReloadEvent<Config>>, timeout_ms: u64) {
+    loop {
+        if let ReloadEvent::Reloaded(snapshot) = next_event(changes)
+            && snapshot.config.timeout_ms.get() == timeout_ms
+        {
+            return;
+        }
+    }
+}
+
+#[test]
+fn a_directory_removed_and_made_again_at_once_is_still_watched() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let folder = dir.path().join("conf");
+    fs::create_dir(&folder).expect("folder");
+    let path = folder.join("app.toml");
+    fs::write(&path, GOOD).expect("first file");
+    let (_reloader, changes) = Reloader::<Config>::start_with(&path, TEST_OPTIONS).expect("start");
+    // No read in between: the new directory often gets the old one's inode.
+    fs::remove_dir_all(&folder).expect("remove the directory");
+    fs::create_dir(&folder).expect("the directory again");
+    save(&path, &good_with_timeout(41)).expect("save in it");
+    wait_for_timeout(&changes, 41);
+    fs::write(&path, good_with_timeout(42)).expect("and again, in place");
+    wait_for_timeout(&changes, 42);
+}
+
+#[cfg(unix)]
+#[test]
+fn permissions_set_after_close_do_not_wait_for_a_quiet_write() {
+    use std::os::unix::fs::PermissionsExt;
+    // Far above the deadline: a read that waited for it would fail the test.
+    let options = Options {
+        write_quiet: Duration::from_secs(60),
+        ..TEST_OPTIONS
+    };
+    let fixture = start_with::<Config>(GOOD, options);
+    // As vim saves: write, close, then set the mode (and ACL) from the old file's.
+    fs::write(&fixture.path, good_with_timeout(43)).expect("write and close");
+    fs::set_permissions(&fixture.path, fs::Permissions::from_mode(0o600)).expect("chmod");
+    assert_eq!(timeout_of(next_event(&fixture.changes)), 43);
+}
+
 // ANCHOR: requested
 #[test]
 fn a_requested_reload_goes_through_the_same_checks() {
@@ -359,17 +405,35 @@ fn dropping_the_reloader_returns_promptly_in_every_state() {
     let Fixture { dir, reloader, .. } = start::<Config>(GOOD);
     returns_promptly("drop when idle", move || drop(reloader));
     drop(dir);
-    // Waiting for a writer that has not closed the file.
+    // Waiting for a writer that has not closed the file: `write_quiet` far above the
+    // deadline, so a drop that waited it out would fail.
+    let options = Options {
+        write_quiet: Duration::from_secs(60),
+        ..TEST_OPTIONS
+    };
     let Fixture {
         dir,
         path,
         reloader,
         ..
-    } = start::<Config>(GOOD);
+    } = start_with::<Config>(GOOD, options);
+    // A watcher of the test's own: once it has the write, the kernel has queued it for the
+    // reloader's watcher too.
+    use notify::Watcher as _;
+    let (seen, saw) = mpsc::channel();
+    let mut own = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if event.is_ok_and(|event| event.kind.is_modify()) {
+            let _ = seen.send(());
+        }
+    })
+    .expect("the test's watcher");
+    own.watch(dir.path(), notify::RecursiveMode::NonRecursive)
+        .expect("watch");
     let mut file = fs::File::create(&path).expect("open for writing");
     file.write_all(b"greeting = ").expect("write");
+    saw.recv_timeout(DEADLINE).expect("the write was reported");
     returns_promptly("drop during a write", move || drop(reloader));
-    drop((file, dir));
+    drop((own, file, dir));
     // Just after a reload on request, with events still coming.
     let Fixture {
         dir,

@@ -209,7 +209,8 @@ impl<T> Reloader<T> {
 
 impl<T> Drop for Reloader<T> {
     fn drop(&mut self) {
-        // The worker only ever waits on its inbox (its reads never block), so it sees this.
+        // The worker waits on its inbox between reads, and its reads refuse FIFOs and devices;
+        // a read or stat that hangs in the file system (a dead NFS server) delays this too.
         let _ = self.inbox.send(Message::Stop);
         if let Some(worker) = self.worker.take() {
             let _ = worker.join();
@@ -336,8 +337,10 @@ impl<T: DeserializeOwned> Worker<T> {
         let mut last = first;
         loop {
             let until = match latest {
-                Change::Whole => (last + self.options.debounce).min(first + self.options.max_delay),
                 Change::Partial => last + self.options.write_quiet,
+                Change::Whole | Change::Attributes => {
+                    (last + self.options.debounce).min(first + self.options.max_delay)
+                }
             };
             let Some(wait) = until.checked_duration_since(Instant::now()) else {
                 return Settled::Read;
@@ -345,7 +348,7 @@ impl<T: DeserializeOwned> Worker<T> {
             match messages.recv_timeout(wait) {
                 Ok(Message::Event(event)) => {
                     if let Some(change) = self.note(&event) {
-                        (latest, last) = (change, Instant::now());
+                        (latest, last) = (latest.then(change), Instant::now());
                     }
                 }
                 Ok(Message::Reload) => return Settled::Requested,
@@ -403,4 +406,61 @@ impl<T: DeserializeOwned> Worker<T> {
         let _ = self.changes.send(event);
     }
     // ANCHOR_END: swap
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+    use std::sync::mpsc::TryRecvError;
+
+    const TEXT: &str = "answer = 42\n";
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Answer {
+        answer: u32,
+    }
+
+    /// Drives the worker's read step directly, so each save is known to have been read
+    /// before the next one is made (saves merged by the debounce would prove nothing).
+    #[test]
+    fn reading_identical_text_again_is_not_a_new_generation() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("app.toml");
+        fs::write(&path, TEXT).expect("first file");
+        let watcher = notify::recommended_watcher(|_| {}).expect("watcher");
+        let (changes, reports) = mpsc::channel();
+        let mut worker = Worker::<Answer> {
+            path: path.clone(),
+            watch: PathWatch::new(&path, watcher).expect("watch"),
+            current: Arc::new(ArcSwap::from_pointee(Snapshot {
+                generation: 1,
+                config: Answer { answer: 42 },
+            })),
+            changes,
+            last_read: Ok(TEXT.to_owned()),
+            options: Options::default(),
+        };
+        fs::write(&path, TEXT).expect("save without changes");
+        worker.reload(false);
+        fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|file| file.set_modified(std::time::SystemTime::now()))
+            .expect("touch");
+        worker.reload(false);
+        assert!(matches!(reports.try_recv(), Err(TryRecvError::Empty)));
+        assert_eq!(worker.current.load().generation, 1);
+
+        fs::write(&path, "answer = 7\n").expect("a real change");
+        worker.reload(false);
+        match reports.try_recv() {
+            Ok(ReloadEvent::Reloaded(snapshot)) => {
+                assert_eq!((snapshot.generation, snapshot.config.answer), (2, 7));
+            }
+            other => panic!("expected generation 2, got {other:?}"),
+        }
+        worker.reload(true); // asked for: published even though unchanged
+        assert!(matches!(reports.try_recv(), Ok(ReloadEvent::Reloaded(_))));
+    }
 }

@@ -138,26 +138,6 @@ fn other_files_in_the_directory_are_ignored() {
     }
 }
 
-#[test]
-fn saving_identical_text_is_not_a_new_generation() {
-    let fixture = start::<Config>(GOOD);
-    save(&fixture.path, GOOD).expect("save without changes");
-    save(&fixture.path, GOOD).expect("save without changes again");
-    fs::File::options()
-        .write(true)
-        .open(&fixture.path)
-        .and_then(|file| file.set_modified(std::time::SystemTime::now()))
-        .expect("touch");
-    save(&fixture.path, &good_with_timeout(7)).expect("a real change");
-    match next_event(&fixture.changes) {
-        ReloadEvent::Reloaded(snapshot) => {
-            assert_eq!(snapshot.generation, 2, "identical saves made no generation");
-            assert_eq!(snapshot.config.timeout_ms.get(), 7);
-        }
-        ReloadEvent::Rejected(error) => panic!("unexpected report: {error}"),
-    }
-}
-
 // ANCHOR: bad_input_test
 /// Saves `bad` (by rename, so it is read whole), expects it rejected at `line:column` with a
 /// message containing `message`, the old configuration still served, and then a fix picked up.
