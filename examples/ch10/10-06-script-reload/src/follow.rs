@@ -5,7 +5,7 @@
 //! A copy of `src/follow.rs` of ch10-06-config-reload (and of ch10-06-asset-reload), the same
 //! but for this line: each recipe folder stands alone, so they share no helper crate.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ffi::OsString;
 use std::fs;
 use std::io::{self, Read};
@@ -73,18 +73,9 @@ pub fn lookups(path: &Path) -> Vec<PathBuf> {
 }
 // ANCHOR_END: lookups
 
-/// Identity of a directory: one removed and made again under the same name is another
-/// directory, and needs a new watch.
-#[cfg(unix)]
-fn identity(path: &Path) -> Option<(u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    fs::metadata(path).ok().map(|meta| (meta.dev(), meta.ino()))
-}
-
-#[cfg(not(unix))]
-fn identity(path: &Path) -> Option<(u64, u64)> {
-    fs::metadata(path).ok().map(|_| (0, 0))
-}
+/// `refresh` looks the path up again after watching, in case a link moved in between; it
+/// gives up on a path that keeps changing after this many rounds (the next event retries).
+const MAX_ROUNDS: usize = 8;
 
 /// What an event about one of the path's lookups means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,6 +85,19 @@ pub enum Change {
     Whole,
     /// Written, and maybe not finished: the writer has not closed the file yet.
     Partial,
+    /// Only attributes changed (mode, owner, times, an ACL): editors set them after closing
+    /// the file, so this is whole on its own and leaves a pending change as it was.
+    Attributes,
+}
+
+impl Change {
+    /// What is pending once `self` is and `next` comes: attributes change nothing pending.
+    pub fn then(self, next: Change) -> Change {
+        match next {
+            Change::Attributes => self,
+            _ => next,
+        }
+    }
 }
 
 /// A watcher on the directory of every path in `lookups(path)`, moved along as they change.
@@ -102,8 +106,8 @@ pub struct PathWatch {
     watcher: RecommendedWatcher,
     /// The paths opening `path` looks up now, as the watcher names them in its events.
     lookups: HashSet<PathBuf>,
-    /// Each watched directory, with its identity when the watch was set.
-    watched: HashMap<PathBuf, Option<(u64, u64)>>,
+    /// The directories watched now.
+    watched: HashSet<PathBuf>,
 }
 
 impl PathWatch {
@@ -114,7 +118,7 @@ impl PathWatch {
             path: path.to_owned(),
             watcher,
             lookups: HashSet::new(),
-            watched: HashMap::new(),
+            watched: HashSet::new(),
         };
         watch.refresh()?;
         Ok(watch)
@@ -125,17 +129,28 @@ impl PathWatch {
     /// Only a failure to watch the last lookup's directory is an error: the others (`/`, or a
     /// directory without read permission) are watched if they can be.
     pub fn refresh(&mut self) -> notify::Result<()> {
-        let looked_up = lookups(&self.path);
-        let dirs: HashMap<PathBuf, _> = looked_up
-            .iter()
-            .filter_map(|path| path.parent())
-            .map(|dir| (dir.to_owned(), identity(dir)))
-            .collect();
+        let mut looked_up = lookups(&self.path);
+        let mut result = Ok(());
+        for _ in 0..MAX_ROUNDS {
+            result = self.watch_dirs_of(&looked_up);
+            // A link moved before its directory was watched would go unseen: look again.
+            let again = lookups(&self.path);
+            if again == looked_up {
+                break;
+            }
+            looked_up = again;
+        }
+        self.lookups = looked_up.into_iter().collect();
+        result
+    }
+
+    fn watch_dirs_of(&mut self, looked_up: &[PathBuf]) -> notify::Result<()> {
+        let dirs: HashSet<&Path> = looked_up.iter().filter_map(|path| path.parent()).collect();
         let Self {
             watcher, watched, ..
         } = self;
-        watched.retain(|dir, id| {
-            let keep = dirs.get(dir) == Some(id);
+        watched.retain(|dir| {
+            let keep = dirs.contains(dir.as_path());
             if !keep {
                 let _ = watcher.unwatch(dir); // may be gone already, with its directory
             }
@@ -143,17 +158,16 @@ impl PathWatch {
         });
         let last_dir = looked_up.last().and_then(|path| path.parent());
         let mut result = Ok(());
-        for (dir, id) in dirs {
-            if watched.contains_key(&dir) {
-                continue;
-            }
-            match watcher.watch(&dir, RecursiveMode::NonRecursive) {
-                Ok(()) => _ = watched.insert(dir, id),
-                Err(error) if Some(dir.as_path()) == last_dir => result = Err(error),
-                Err(_) => {}
+        for dir in dirs {
+            // Watch every one again, even if watched: notify forgets a directory once it is
+            // removed, and one made again under the same name (often the same inode) would
+            // otherwise stay unwatched. Adding a watch that exists is cheap.
+            match watcher.watch(dir, RecursiveMode::NonRecursive) {
+                Ok(()) => _ = watched.insert(dir.to_owned()),
+                Err(error) if Some(dir) == last_dir => result = Err(error),
+                Err(_) => _ = watched.remove(dir),
             }
         }
-        self.lookups = looked_up.into_iter().collect();
         result
     }
     // ANCHOR_END: refresh
@@ -185,7 +199,9 @@ impl PathWatch {
                     Change::Whole
                 })
             }
-            _ => Some(Change::Partial), // data or metadata written, file still open
+            // vim sets permissions and ACLs after it closes the file; `touch` sets times.
+            EventKind::Modify(ModifyKind::Metadata(_)) => Some(Change::Attributes),
+            _ => Some(Change::Partial), // data written, file still open
         }
     }
     // ANCHOR_END: classify
@@ -198,8 +214,13 @@ impl PathWatch {
 /// cannot block the read. At most `limit + 1` bytes are read, however much the file grows.
 pub fn read_limited(path: &Path, limit: u64) -> io::Result<String> {
     check_regular(&fs::metadata(path)?, limit)?;
+    read_opened(path, limit)
+}
+
+/// Opens without blocking, then checks what was opened, not what was looked at.
+fn read_opened(path: &Path, limit: u64) -> io::Result<String> {
     let file = open_without_blocking(path)?;
-    check_regular(&file.metadata()?, limit)?; // what was opened, not what was looked at
+    check_regular(&file.metadata()?, limit)?;
     read_at_most(file, limit)
 }
 
@@ -273,4 +294,32 @@ fn open_without_blocking(path: &Path) -> io::Result<fs::File> {
 #[cfg(not(unix))]
 fn open_without_blocking(path: &Path) -> io::Result<fs::File> {
     fs::File::open(path)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// A FIFO swapped in after the check: the open must not wait for a writer, and what was
+    /// opened is refused.
+    #[test]
+    fn a_fifo_opened_after_the_check_is_refused_without_blocking() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let fifo = dir.path().join("app.toml");
+        let name = std::ffi::CString::new(fifo.as_os_str().as_bytes()).expect("no NUL");
+        // SAFETY: `name` is a NUL-terminated path that lives across the call.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0, "mkfifo");
+        let (done, result) = mpsc::channel();
+        // Without O_NONBLOCK this open would wait for a writer for ever: run it aside.
+        std::thread::spawn(move || {
+            let _ = done.send(read_opened(&fifo, 4096).map_err(|error| error.to_string()));
+        });
+        let said = result
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the open did not block");
+        assert_eq!(said, Err("not a regular file but a FIFO".to_owned()));
+    }
 }

@@ -250,8 +250,10 @@ impl Worker {
         let mut last = first;
         loop {
             let until = match latest {
-                Change::Whole => (last + self.options.debounce).min(first + self.options.max_delay),
                 Change::Partial => last + self.options.write_quiet,
+                Change::Whole | Change::Attributes => {
+                    (last + self.options.debounce).min(first + self.options.max_delay)
+                }
             };
             let Some(wait) = until.checked_duration_since(Instant::now()) else {
                 return true;
@@ -259,7 +261,7 @@ impl Worker {
             match messages.recv_timeout(wait) {
                 Ok(Message::Event(event)) => {
                     if let Some(change) = self.note(&event) {
-                        (latest, last) = (change, Instant::now());
+                        (latest, last) = (latest.then(change), Instant::now());
                     }
                 }
                 Ok(Message::Stop) | Err(RecvTimeoutError::Disconnected) => return false,
