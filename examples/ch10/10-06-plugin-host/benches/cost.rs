@@ -6,14 +6,11 @@
 //! `cargo test` (no `--bench` argument) it only checks that it was built, and returns at once.
 
 use std::error::Error;
-use std::fs;
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use greeter_plugin_abi::HostState;
 
-use ch10_06_plugin_host::compile::{PluginCompiler, fixture, library_file_name};
+use ch10_06_plugin_host::compile::{PluginCompiler, fixture, install, library_file_name};
 use ch10_06_plugin_host::faults::Usage;
 use ch10_06_plugin_host::plugin::PluginDir;
 
@@ -70,14 +67,6 @@ fn main() -> Result<(), Box<dyn Error>> {
         grown / SWAPS as f64
     );
     Ok(())
-}
-
-/// Puts a plugin at `library` the way cargo does (a new file under the old name). Not timed.
-fn install(built: &Path, library: &Path) -> std::io::Result<()> {
-    let temporary = library.with_extension("new");
-    fs::copy(built, &temporary)?;
-    fs::set_permissions(&temporary, fs::Permissions::from_mode(0o755))?;
-    fs::rename(&temporary, library)
 }
 
 /// Prints `bench-result: NAME median_UNIT=… p99_UNIT=…` (p99 by nearest rank).

@@ -9,14 +9,11 @@
 //! `--bench` argument) it only checks that it was built, and returns at once.
 
 use std::error::Error;
-use std::fs;
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use greeter_plugin_abi::HostState;
 
-use ch10_06_plugin_host::compile::{PluginCompiler, fixture, library_file_name};
+use ch10_06_plugin_host::compile::{PluginCompiler, fixture, install, library_file_name};
 use ch10_06_plugin_host::plugin::PluginDir;
 
 /// How many plugin swaps are timed.
@@ -29,15 +26,6 @@ fn main() -> Result<(), Box<dyn Error>> {
         return Ok(());
     }
     plugin_swap()
-}
-
-/// Puts a built plugin at `library` the way cargo does (a new file under the old name). Not
-/// timed: the swap starts when the new library is in place.
-fn install(built: &Path, library: &Path) -> std::io::Result<()> {
-    let temporary = library.with_extension("new");
-    fs::copy(built, &temporary)?;
-    fs::set_permissions(&temporary, fs::Permissions::from_mode(0o755))?;
-    fs::rename(&temporary, library)
 }
 
 /// `PluginDir::load` (check, private copy, dlopen, ABI check, symbol lookups, first call) of the

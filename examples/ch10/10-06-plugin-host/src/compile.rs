@@ -200,6 +200,21 @@ impl BuildCache {
     }
 }
 
+/// Puts the plugin built at `built` at `library` the way cargo does: a new file under the old
+/// name, so a reader of `library` sees the old file or the whole new one.
+pub fn install(built: &Path, library: &Path) -> io::Result<()> {
+    install_bytes(&std::fs::read(built)?, library)
+}
+
+/// [`install`] of bytes in memory (a cut-short or corrupt library, in the demo and tests).
+pub fn install_bytes(bytes: &[u8], library: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let temporary = library.with_extension("new");
+    std::fs::write(&temporary, bytes)?;
+    std::fs::set_permissions(&temporary, std::fs::Permissions::from_mode(0o755))?;
+    std::fs::rename(&temporary, library)
+}
+
 /// `libNAME.so` on Linux (`.dylib` on macOS).
 pub fn library_file_name(name: &str) -> String {
     use std::env::consts::{DLL_PREFIX, DLL_SUFFIX};

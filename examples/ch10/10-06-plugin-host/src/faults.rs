@@ -7,7 +7,6 @@
 use std::error::Error;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Write};
-use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -16,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use greeter_plugin_abi::HostState;
 
-use crate::compile::{PluginCompiler, PluginSource, fixture, library_file_name};
+use crate::compile::{PluginCompiler, PluginSource, fixture, install_bytes, library_file_name};
 use crate::plugin::{CallError, LoadError, Plugin, PluginDir};
 use crate::watchdog::{Call, Watchdog};
 
@@ -258,14 +257,6 @@ impl Host {
         }
         Ok(format!("kept last good: {cell}"))
     }
-}
-
-/// Writes a library the way `cargo build` does: a new file renamed over the old one.
-fn install_bytes(bytes: &[u8], library: &Path) -> io::Result<()> {
-    let temporary = library.with_extension("new");
-    fs::write(&temporary, bytes)?;
-    fs::set_permissions(&temporary, fs::Permissions::from_mode(0o755))?;
-    fs::rename(&temporary, library)
 }
 
 fn unexpected(what: impl std::fmt::Debug) -> Box<dyn Error> {

@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use greeter_plugin_abi::HostState;
 
-use ch10_06_plugin_host::compile::{PluginCompiler, fixture, library_file_name};
+use ch10_06_plugin_host::compile::{
+    PluginCompiler, fixture, install, install_bytes, library_file_name,
+};
 use ch10_06_plugin_host::plugin::{CallError, LoadError, Plugin, PluginDir};
 use ch10_06_plugin_host::watch::LibraryWatcher;
 use ch10_06_plugin_host::watchdog::{Call, Watchdog};
@@ -158,18 +160,6 @@ fn demo() -> Result<(), Box<dyn Error>> {
     println!("reloaded {}", host.reload(&library)?);
     println!("  {}", host.greet("Ada")?);
     Ok(())
-}
-
-/// Puts a plugin at `library` the way cargo does: a new file under the old name.
-fn install(built: &Path, library: &Path) -> std::io::Result<()> {
-    install_bytes(&fs::read(built)?, library)
-}
-
-fn install_bytes(bytes: &[u8], library: &Path) -> std::io::Result<()> {
-    let temporary = library.with_extension("new");
-    fs::write(&temporary, bytes)?;
-    fs::set_permissions(&temporary, fs::Permissions::from_mode(0o755))?;
-    fs::rename(&temporary, library)
 }
 
 fn path_text(path: &Path) -> String {
