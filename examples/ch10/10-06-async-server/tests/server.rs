@@ -33,12 +33,23 @@ const WATCH_ONLY: Triggers = Triggers {
     sighup: false, // signals are process-wide: only the spawned binary gets them
 };
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn load_with_reloads_has_no_failed_or_torn_answer() {
+/// A server on 127.0.0.1, port 0, serving `app.toml` (version 1) from its own directory,
+/// reloading on file changes.
+struct Served {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    reloading: reload::Reloading,
+    addr: SocketAddr,
+    /// Send to stop it; `server` then returns how many connections it cut.
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<usize>,
+}
+
+async fn serve_version_1() -> Served {
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("app.toml");
     save(&path, &config_text(1));
-    let mut reloading = reload::start(&path, WATCH_ONLY).expect("start");
+    let reloading = reload::start(&path, WATCH_ONLY).expect("start");
     let config = reloading.config.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -48,6 +59,26 @@ async fn load_with_reloads_has_no_failed_or_torn_answer() {
     let server = tokio::spawn(server::serve(listener, config, async {
         let _ = stopped.await;
     }));
+    Served {
+        _dir: dir,
+        path,
+        reloading,
+        addr,
+        stop,
+        server,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_with_reloads_has_no_failed_or_torn_answer() {
+    let Served {
+        _dir,
+        path,
+        mut reloading,
+        addr,
+        stop,
+        server,
+    } = serve_version_1().await;
 
     let load = Load::start(addr, 8);
     let mut version = 1;
@@ -90,19 +121,14 @@ async fn load_with_reloads_has_no_failed_or_torn_answer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_file_is_kept_out_and_the_fix_is_loaded() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let path = dir.path().join("app.toml");
-    save(&path, &config_text(1));
-    let mut reloading = reload::start(&path, WATCH_ONLY).expect("start");
-    let config = reloading.config.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("address");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(server::serve(listener, config, async {
-        let _ = stopped.await;
-    }));
+    let Served {
+        _dir,
+        path,
+        mut reloading,
+        addr,
+        stop,
+        server,
+    } = serve_version_1().await;
 
     let bad = [
         ("version = = 2\n", "app.toml:1:11: "),
@@ -156,18 +182,14 @@ async fn a_bad_file_is_kept_out_and_the_fix_is_loaded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_line_over_the_limit_is_refused_and_its_connection_closed() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let path = dir.path().join("app.toml");
-    save(&path, &config_text(1));
-    let reloading = reload::start(&path, WATCH_ONLY).expect("start");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("address");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(server::serve(listener, reloading.config.clone(), async {
-        let _ = stopped.await;
-    }));
+    let Served {
+        _dir,
+        reloading: _reloading,
+        addr,
+        stop,
+        server,
+        ..
+    } = serve_version_1().await;
 
     let longest = "n".repeat(server::MAX_LINE);
     let answer = request(addr, &longest).await.expect("answered");
