@@ -154,13 +154,16 @@ struct Seen {
 
 impl Seen {
     fn absorb(&mut self, line: &str) {
-        let field = match line.split_once(": ") {
-            Some(("cell", _)) => &mut self.cell,
-            Some(("step", _)) => &mut self.step,
-            Some(("watchdog", _)) => &mut self.hang,
+        let Some((key, text)) = line.split_once(": ") else {
+            return;
+        };
+        let field = match key {
+            "cell" => &mut self.cell,
+            "step" => &mut self.step,
+            "watchdog" => &mut self.hang,
             _ => return,
         };
-        *field = line.split_once(": ").map(|(_, text)| text.to_owned());
+        *field = Some(text.to_owned());
     }
 }
 
