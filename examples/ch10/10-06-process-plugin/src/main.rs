@@ -21,12 +21,19 @@ fn main() -> ExitCode {
     }
 }
 
-/// The faults below wait each of them out once. (A panicking plugin with `RUST_BACKTRACE`
-/// set spends a while printing its backtrace before it exits: allow for it.)
+/// Generous: a panicking plugin with `RUST_BACKTRACE` set spends a while printing its
+/// backtrace before it exits.
 const TIMEOUTS: Timeouts = Timeouts {
     start: Duration::from_secs(3),
     call: Duration::from_secs(3),
     stop: Duration::from_secs(1),
+};
+
+/// For the faults that are waited out (no answer, no exit): each waits one of these.
+const WAITED_OUT: Timeouts = Timeouts {
+    start: Duration::from_secs(1),
+    call: Duration::from_secs(1),
+    stop: Duration::from_millis(500),
 };
 
 fn demo() -> Result<(), Box<dyn Error>> {
@@ -65,12 +72,14 @@ fn demo() -> Result<(), Box<dyn Error>> {
             PluginCommand::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")),
         ),
     ];
+    host.set_timeouts(WAITED_OUT);
     for (what, command) in &refused {
         match host.reload(command) {
             Ok(_) => println!("  {what}: loaded, should have been refused"),
             Err(error) => println!("  {what}: {error}"),
         }
     }
+    host.set_timeouts(TIMEOUTS);
     println!("  {}", host.greet("Grace")?);
 
     println!();
@@ -91,12 +100,15 @@ fn demo() -> Result<(), Box<dyn Error>> {
         ("closed stdout", "close-stdout"),
     ];
     for (what, mode) in faults {
+        let waited_out = matches!(mode, "hang" | "close-stdout");
+        host.set_timeouts(if waited_out { WAITED_OUT } else { TIMEOUTS });
         host.reload(&faulty(mode))?;
         match host.greet("Ada") {
             Ok(text) => println!("  {what}: greeted, should have failed: {text}"),
             Err(error) => println!("  {what}: {error}; now {}", name(&host)),
         }
     }
+    host.set_timeouts(TIMEOUTS);
     println!("  {}", host.greet("Ada")?);
 
     println!();
@@ -105,7 +117,9 @@ fn demo() -> Result<(), Box<dyn Error>> {
         ("thread left running", "thread-left-running"),
         ("ignores stdin close", "ignore-stdin-close"),
     ] {
+        host.set_timeouts(WAITED_OUT);
         host.reload(&faulty(mode))?;
+        host.set_timeouts(TIMEOUTS);
         let greeted = host.greet("Ada").is_ok();
         if let Some(stopped) = host.reload(&v2)? {
             println!("  {what} (greeted: {greeted}): {stopped}");
