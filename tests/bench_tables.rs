@@ -3,6 +3,7 @@
 //! recomputed here (the same code, `book_support::stamp`). Every table must be shown by a
 //! page, too.
 
+use book_support::pages;
 use book_support::stamp as table_stamp;
 
 use std::fs;
@@ -37,7 +38,9 @@ fn bench_tables_are_generated_and_shown() {
             let shown = table.strip_prefix(&src).expect("under src/").display();
             let text = fs::read_to_string(&table).expect("read table");
             if let Err(problem) = table_stamp::verify(&text) {
-                problems.push(format!("src/{shown}: {problem}"));
+                // The page and line that show the table first, then the table itself.
+                let place = pages::first_place(&table);
+                problems.push(format!("{place}src/{shown}: {problem}"));
             }
             let name = table.file_name().expect("file name").to_string_lossy();
             let include = format!("{{{{#include bench/{name}}}}}");
@@ -47,7 +50,9 @@ fn bench_tables_are_generated_and_shown() {
         }
     }
     assert!(tables > 0, "no benchmark tables under src/*/bench/");
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    if !problems.is_empty() {
+        panic!("{}", problems.join("\n"));
+    }
 }
 
 #[test]

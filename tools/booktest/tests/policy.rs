@@ -12,19 +12,8 @@ use book_support::root;
 use book_support::workspace::{owner, packages};
 use walkdir::WalkDir;
 
-struct Block {
-    chapter: &'static str,
-    line: usize,
-    kind: Kind,
-    info: &'static str,
-    included: &'static str,
-    /// Names its code starts paths from that it does not declare (crates, among others).
-    roots: &'static [&'static str],
-    /// Modules it declares in other files (`mod name;`).
-    file_modules: &'static [&'static str],
-}
-
-include!(concat!(env!("OUT_DIR"), "/blocks.rs"));
+mod book_blocks;
+use book_blocks::{BLOCKS, assert_none, summary};
 
 #[test]
 fn every_rust_block_is_accounted_for() {
@@ -77,61 +66,6 @@ fn every_rust_block_is_accounted_for() {
     // Straight to the terminal: the test harness would swallow println! of a passing test.
     let _ = std::io::stdout().write_all(summary(&counts).as_bytes());
     assert_none(&problems);
-}
-
-/// The counts `every_rust_block_is_accounted_for` prints, one line.
-fn summary(counts: &BTreeMap<&str, usize>) -> String {
-    format!(
-        "book blocks: {} Rust blocks: {} run by skeptic, {} shown from code Cargo builds and tests, \
-         {} checked to fail to compile, {} ignored with a reason\n",
-        BLOCKS.len(),
-        counts.get("skeptic").unwrap_or(&0),
-        counts.get("example").unwrap_or(&0),
-        counts.get("compile_fail").unwrap_or(&0),
-        counts.get("ignored").unwrap_or(&0),
-    )
-}
-
-/// Fails with the problems, each (page:line first) on its own line of the test's output before
-/// the panic message, so the first line of a failure names a page.
-fn assert_none(problems: &[String]) {
-    for problem in problems {
-        eprintln!("{problem}");
-    }
-    assert!(
-        problems.is_empty(),
-        "{} problem(s), listed above",
-        problems.len()
-    );
-}
-
-/// "How this book is tested" shows the counts by including `counts.txt`: it must be current.
-#[test]
-fn the_counts_the_book_shows_are_current() {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for b in BLOCKS {
-        *counts.entry(b.kind.name()).or_default() += 1;
-    }
-    let file = root().join("tools/booktest/tests/counts.txt");
-    let now = summary(&counts);
-    let page = "src/how-this-book-is-tested.md";
-    let line = fs::read_to_string(root().join(page))
-        .expect("read the page")
-        .lines()
-        .position(|l| l.contains("tests/counts.txt"))
-        .map_or(0, |n| n + 1);
-    assert!(
-        line > 0,
-        "{page} no longer includes tools/booktest/tests/counts.txt"
-    );
-    // Compared by snapbox; `cargo xtask bless` rewrites the file.
-    assert_none(&match book_support::snapshot::check(&file, &now) {
-        Ok(()) => Vec::new(),
-        Err(difference) => vec![format!(
-            "{page}:{line}: shows the counts of tools/booktest/tests/counts.txt, not the book's \
-             now\n{difference}"
-        )],
-    });
 }
 
 #[test]

@@ -1,7 +1,11 @@
 //! Runs the package's binaries as a user would. Cargo builds them before the integration
 //! tests of their own package, and gives each test its path as `CARGO_BIN_EXE_<name>`.
 
+use std::path::Path;
 use std::process::{Command, Output};
+
+mod shown;
+use shown::shown_at;
 
 fn run(exe: &str, args: &[&str]) -> Output {
     Command::new(exe)
@@ -78,12 +82,14 @@ fn the_session_shown_on_the_page_is_what_its_commands_print() {
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .output()
             .unwrap_or_else(|e| panic!("run {command}: {e}"));
-        assert_eq!(
-            out.status.code(),
-            Some(exits),
-            "{command}: {}",
-            text(&out.stderr)
-        );
+        if out.status.code() != Some(exits) {
+            panic!(
+                "{}{command}: {} (the page shows exit code {exits}): {}",
+                shown_at("session.txt"),
+                out.status,
+                text(&out.stderr)
+            );
+        }
         let comment = if exits == 0 {
             String::new()
         } else {
@@ -95,7 +101,20 @@ fn the_session_shown_on_the_page_is_what_its_commands_print() {
             text(&out.stderr)
         ));
     }
-    snapbox::assert_data_eq!(session, snapbox::file!["../session.txt"].raw());
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("session.txt");
+    let compared = snapbox::Assert::new()
+        .action_env(snapbox::assert::DEFAULT_ACTION_ENV)
+        .try_eq(
+            Some(&"printed now"),
+            snapbox::Data::text(session),
+            snapbox::Data::read_from(&file, None).raw(),
+        );
+    if let Err(difference) = compared {
+        panic!(
+            "{}the session differs:\n{difference}",
+            shown_at("session.txt")
+        );
+    }
 }
 
 /// `cargo install --root DIR` puts the package's binaries into `DIR/bin` instead of

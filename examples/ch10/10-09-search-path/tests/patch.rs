@@ -3,7 +3,11 @@
 //! that the checkout's code is what runs (`patched/output.txt`, which the page shows). After a
 //! reviewed change: `cargo xtask bless`.
 
+use std::path::Path;
 use std::process::Command;
+
+mod shown;
+use shown::shown_at;
 
 // ANCHOR: test
 #[test]
@@ -20,13 +24,24 @@ fn the_patched_dependency_is_the_one_that_runs() {
         .output()
         .expect("run cargo");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "cargo run in patched/: {stderr}");
+    let at = shown_at("patched/output.txt"); // the page and line that show the output
+    assert!(out.status.success(), "{at}cargo run in patched/: {stderr}");
     // `itoa::CHECKOUT` exists only in the checkout: with crates.io's itoa this would not build.
     let printed = String::from_utf8(out.stdout).expect("utf-8");
     assert!(
         printed.contains("the local checkout (patched)"),
-        "{printed}"
+        "{at}{printed}"
     );
-    snapbox::assert_data_eq!(printed, snapbox::file!["../patched/output.txt"].raw());
+    let shown = Path::new(env!("CARGO_MANIFEST_DIR")).join("patched/output.txt");
+    let compared = snapbox::Assert::new()
+        .action_env(snapbox::assert::DEFAULT_ACTION_ENV) // SNAPSHOTS=overwrite rewrites it
+        .try_eq(
+            Some(&"printed now"),
+            snapbox::Data::text(printed),
+            snapbox::Data::read_from(&shown, None).raw(),
+        );
+    if let Err(difference) = compared {
+        panic!("{at}the output differs:\n{difference}");
+    }
 }
 // ANCHOR_END: test

@@ -6,6 +6,9 @@
 use std::error::Error;
 use std::process::Command;
 
+mod shown;
+use shown::shown_at;
+
 #[test]
 fn the_packaged_crate_builds_from_its_archive_alone() -> Result<(), Box<dyn Error>> {
     // The cargo that runs this test; it released its build lock before running tests.
@@ -15,6 +18,10 @@ fn the_packaged_crate_builds_from_its_archive_alone() -> Result<(), Box<dyn Erro
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()?;
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "cargo package: {stderr}");
+    assert!(
+        output.status.success(),
+        "{}`include` leaves out what the build reads: cargo package: {stderr}",
+        shown_at("Cargo.toml")
+    );
     Ok(())
 }

@@ -7,6 +7,9 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
+mod shown;
+use shown::shown_at;
+
 /// Written by Cargo only in a Git checkout (the commit the package was made from), so the
 /// comparison leaves it out: the test passes in a copy without `.git` too.
 const VCS_INFO: &str = ".cargo_vcs_info.json";
@@ -36,11 +39,12 @@ fn the_package_holds_the_files_the_page_shows() -> Result<(), Box<dyn Error>> {
             .map(str::to_owned)
             .collect()
     };
-    assert_eq!(
-        files(&listed),
-        files(&shown),
-        "rerun with SNAPSHOTS=overwrite"
-    );
+    if files(&listed) != files(&shown) {
+        panic!(
+            "{}the package holds other files than the page shows:\n{listed}\n             (after a review: SNAPSHOTS=overwrite)",
+            shown_at("package-list.txt")
+        );
+    }
     // What `include` leaves out:
     assert!(!listed.contains("tests/") && !listed.contains("notes/"));
     Ok(())
@@ -57,6 +61,10 @@ fn the_package_builds_from_its_archive_alone() -> Result<(), Box<dyn Error>> {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()?;
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "cargo package: {stderr}");
+    assert!(
+        output.status.success(),
+        "{}cargo package: {stderr}",
+        shown_at("Cargo.toml")
+    );
     Ok(())
 }

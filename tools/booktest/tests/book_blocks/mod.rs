@@ -1,0 +1,48 @@
+//! The book's blocks as `build.rs` sorted them (`blocks.rs` in `OUT_DIR`), for the test
+//! binaries that account for them.
+// Each binary that includes this module uses a part of it.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use book_check::classify::Kind;
+
+pub struct Block {
+    pub chapter: &'static str,
+    pub line: usize,
+    pub kind: Kind,
+    pub info: &'static str,
+    pub included: &'static str,
+    /// Names its code starts paths from that it does not declare (crates, among others).
+    pub roots: &'static [&'static str],
+    /// Modules it declares in other files (`mod name;`).
+    pub file_modules: &'static [&'static str],
+}
+
+include!(concat!(env!("OUT_DIR"), "/blocks.rs"));
+
+/// The counts `every_rust_block_is_accounted_for` prints, one line.
+pub fn summary(counts: &BTreeMap<&str, usize>) -> String {
+    format!(
+        "book blocks: {} Rust blocks: {} run by skeptic, {} shown from code Cargo builds and tests, \
+         {} checked to fail to compile, {} ignored with a reason\n",
+        BLOCKS.len(),
+        counts.get("skeptic").unwrap_or(&0),
+        counts.get("example").unwrap_or(&0),
+        counts.get("compile_fail").unwrap_or(&0),
+        counts.get("ignored").unwrap_or(&0),
+    )
+}
+
+/// Fails with the problems, each (page:line first) on its own line of the test's output before
+/// the panic message, so the first line of a failure names a page.
+pub fn assert_none(problems: &[String]) {
+    for problem in problems {
+        eprintln!("{problem}");
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problem(s), listed above",
+        problems.len()
+    );
+}
