@@ -275,6 +275,38 @@ pub fn complete_rust(code: &str) -> Result<(), String> {
     ))
 }
 
+/// Lines of prose (outside code) that say which version something was tested with, such as
+/// "tested with rustc 1.88.0": a claim no run produced.
+pub fn version_claims(markdown: &str) -> Vec<usize> {
+    let line_of = |offset: usize| markdown[..offset].matches('\n').count() + 1;
+    let mut found = Vec::new();
+    let mut in_code = false;
+    for (event, range) in Parser::new(markdown).into_offset_iter() {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => in_code = true,
+            Event::End(Tag::CodeBlock(_)) => in_code = false,
+            Event::Text(text) if !in_code => {
+                let text = text.to_lowercase();
+                let claim = ["tested with ", "tested on ", "tested against "]
+                    .iter()
+                    .filter_map(|phrase| text.find(phrase).map(|at| &text[at + phrase.len()..]))
+                    .any(|rest| {
+                        let rest: String = rest.chars().take(40).collect();
+                        let bytes = rest.as_bytes();
+                        bytes
+                            .windows(3)
+                            .any(|w| w[0].is_ascii_digit() && w[1] == b'.' && w[2].is_ascii_digit())
+                    });
+                if claim {
+                    found.push(line_of(range.start));
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
 /// Every problem with the blocks of one page as written. `shown` is the page's path as a
 /// reader names it (`src/ch10/page.md`); `chapter_dir` the directory its includes are relative
 /// to; `expands` whether mdBook expands its directives (not in README.md); `edition` the
@@ -292,6 +324,12 @@ pub fn check_page(
         errors.push(format!(
             "{shown}:{line}: an indented code block: only fenced blocks are sorted and tested; \
              fence it with its language (```rust, ```text, …), or indent it less"
+        ));
+    }
+    for line in version_claims(source) {
+        errors.push(format!(
+            "{shown}:{line}: names the version something was tested with, which no run checks: \
+             drop it, or include it from a file the test run writes (like the stamped bench tables)"
         ));
     }
     for line in html_rust_code(source) {
@@ -329,6 +367,29 @@ pub fn check_page(
             }
         }
         let shown_files = only_directives(&fence.text).filter(|_| expands);
+        // What a block written in the page prints, typed below it, is compared with nothing.
+        if rust && expands && shown_files.is_none() && !info_tokens(info).contains(&"compile_fail")
+        {
+            let next = fences.get(index + 1);
+            let typed_output = next.filter(|n| {
+                !tested_as_rust(&n.info)
+                    && only_directives(&n.text).is_none()
+                    && lines
+                        .get(fence.end_line..n.fence_line - 1)
+                        .is_some_and(|between| {
+                            let between = between.join(" ").to_lowercase();
+                            between.contains("prints") || between.contains("output")
+                        })
+            });
+            if let Some(n) = typed_output {
+                errors.push(format!(
+                    "{shown}:{}: the output of the Rust block at line {} is typed by hand, and \
+                     nothing compares it: check the outcome with assertions in the block, or \
+                     move the program into its recipe package and include its output.txt",
+                    n.fence_line, fence.fence_line
+                ));
+            }
+        }
         if expands && block_language(info) == "toml" && shown_files.is_none() {
             errors.push(format!(
                 "{at}: a ```toml block typed into the page is checked by nothing: include the \

@@ -348,4 +348,29 @@ mod pages {
             "{errors:#?}"
         );
     }
+
+    const RELOADING: &str = "ch10/10-06-reloading-modules.md";
+    const OUTCOME: &str = "The assertions at the end are the outcome";
+
+    #[test]
+    fn an_output_typed_below_a_block_written_in_the_page_is_refused() {
+        let typed =
+            format!("It prints:\n\n```text\nErr(\"unknown setting `timeout`\")\n```\n\n{OUTCOME}");
+        let errors = check_with(RELOADING, OUTCOME, &typed);
+        let line = line_of(RELOADING, OUTCOME) + 2;
+        assert_first(&errors, RELOADING, line, "is typed by hand");
+    }
+
+    #[test]
+    fn a_tested_with_version_in_prose_is_refused() {
+        let claimed = format!("Tested with rustc 1.70.0. {OUTCOME}");
+        let errors = check_with(RELOADING, OUTCOME, &claimed);
+        let line = line_of(RELOADING, OUTCOME);
+        assert_first(
+            &errors,
+            RELOADING,
+            line,
+            "names the version something was tested with",
+        );
+    }
 }
