@@ -147,3 +147,25 @@ fn cargo_install_root_puts_the_binaries_in_that_folder() {
     std::fs::remove_dir_all(&root).expect("clean up");
 }
 // ANCHOR_END: install_root
+
+/// In the book's repository a failure above starts with the page and line that show
+/// `session.txt`; in a copy of this folder alone, with the file's name.
+#[test]
+fn a_failure_names_the_page_that_shows_the_session() {
+    let page =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../src/ch10/10-07-runnable-package.md");
+    let at = shown_at("session.txt");
+    if page.exists() {
+        let text = std::fs::read_to_string(&page).expect("read the page");
+        let line = text
+            .lines()
+            .position(|l| l.contains("10-07-runnable-package/session.txt"))
+            .expect("the page includes session.txt");
+        assert_eq!(
+            at,
+            format!("src/ch10/10-07-runnable-package.md:{}: ", line + 1)
+        );
+    } else {
+        assert_eq!(at, "session.txt: ");
+    }
+}
