@@ -41,7 +41,8 @@ fn the_package_holds_the_files_the_page_shows() -> Result<(), Box<dyn Error>> {
     };
     if files(&listed) != files(&shown) {
         panic!(
-            "{}the package holds other files than the page shows:\n{listed}\n             (after a review: SNAPSHOTS=overwrite)",
+            "{}the package holds other files than the page shows:\n{listed}\n\
+             (after a review: SNAPSHOTS=overwrite)",
             shown_at("package-list.txt")
         );
     }
