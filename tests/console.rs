@@ -3,7 +3,7 @@
 //!
 //! - `cargo run -p PACKAGE …` with arguments, `--bin` or `--example`, `cargo check …` and
 //!   `cargo package --list …` are run here, in the repository, and must succeed; `cargo run -p
-//!   PACKAGE` alone runs the program `tests/examples.rs` runs and compares with its page. A
+//!   PACKAGE` alone runs the program `tests/programs/outputs.rs` runs and compares with its page. A
 //!   command that fails on purpose says so in a comment the reader sees: `# exits 1: …`.
 //! - `cargo test -p PACKAGE …` must name packages that a plain `cargo test` at the root tests
 //!   (it does not run them a second time here).
@@ -200,7 +200,7 @@ fn every_command_a_page_shows_is_run_or_marked_not_run() {
         }
     }
     // Commands written in a sentence, `cargo run -p NAME` or `cargo test -p NAME`, must name a
-    // package that `cargo test` tests (the programs themselves run in tests/examples.rs).
+    // package that `cargo test` tests (the programs themselves run in tests/programs/outputs.rs).
     for (page, text) in pages::all() {
         let page = page.display();
         for (n, line) in text.lines().enumerate() {

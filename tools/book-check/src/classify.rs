@@ -133,7 +133,7 @@ pub fn classify(
             if !stderr.exists() {
                 errors.push(format!(
                     "{at}: {included} has no {} with the compiler's message: run \
-                     `TRYBUILD=overwrite cargo test --test compile_fail` and review it",
+                     `cargo xtask bless` and review it",
                     shown_path(root, &stderr)
                 ));
                 continue;

@@ -21,7 +21,7 @@ use crate::save;
 pub(crate) const DEADLINE: Duration = Duration::from_secs(10);
 
 /// Shorter than the demo's `DEBOUNCE`, to keep the tests quick; what they check does not
-/// depend on it (the demo itself, run by tests/examples.rs, uses the default).
+/// depend on it (the demo itself, run by tests/programs/outputs.rs, uses the default).
 pub(crate) const TEST_OPTIONS: Options = Options {
     debounce: Duration::from_millis(10),
     max_delay: Duration::from_millis(50),

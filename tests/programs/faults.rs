@@ -1,12 +1,12 @@
 //! 10.6's fault table: each way of reloading code has a program that provokes every fault of
 //! the table against its real host and prints one `FAULT | OUTCOME` line per fault (`cargo run
-//! -p PACKAGE --example NAME`). This test runs them all, puts their columns side by side and
+//! -p PACKAGE --example NAME`). This test builds them as `cargo test` builds
+//! (`crate::built`), runs them all, puts their columns side by side and
 //! compares the table with `src/ch10/faults/10-06-faults.md`, the file the page includes.
-//! `cargo xtask bless` rewrites it.
 
 use std::process::Command;
 
-use book_support::{pages, root, snapshot};
+use book_support::{pages, programs, root, snapshot};
 
 /// The columns: a heading, the package, its example that prints the column.
 const APPROACHES: &[(&str, &str, &str)] = &[
@@ -32,8 +32,7 @@ const TABLE: &str = "src/ch10/faults/10-06-faults.md";
 /// Runs one approach's example; returns its `(fault, outcome)` lines.
 fn column(package: &str, example: &str) -> Result<Vec<(String, String)>, String> {
     let run = format!("cargo run -q -p {package} --example {example}");
-    let output = Command::new(env!("CARGO"))
-        .args(["run", "-q", "-p", package, "--example", example])
+    let output = Command::new(programs::example(example))
         .current_dir(root())
         .output()
         .map_err(|error| format!("{run}: {error}"))?;
@@ -56,6 +55,9 @@ fn column(package: &str, example: &str) -> Result<Vec<(String, String)>, String>
 
 #[test]
 fn the_fault_table_is_what_the_fault_programs_observe() {
+    if let Err(error) = crate::built() {
+        panic!("{}{error}", pages::first_place(&root().join(TABLE)));
+    }
     let columns: Vec<Vec<(String, String)>> = std::thread::scope(|scope| {
         let runs: Vec<_> = APPROACHES
             .iter()
@@ -72,7 +74,7 @@ fn the_fault_table_is_what_the_fault_programs_observe() {
         assert_eq!(rows, faults, "{heading}: other faults, or in another order");
     }
     let mut table = String::from(
-        "<!-- Written by `cargo xtask bless` from `cargo test --test faults`; do not edit. -->\n\n| fault |",
+        "<!-- Written by `cargo xtask bless` from `cargo test --test programs`; do not edit. -->\n\n| fault |",
     );
     for (heading, ..) in APPROACHES {
         table += &format!(" {heading} |");

@@ -12,13 +12,15 @@ use std::process::Command;
 use book_support::{pages, root};
 
 const TEST: &str = "snippets_shown_as_not_compiling_fail_with_the_shown_message";
+/// This package's folder, where the cases are, in the repository.
+const CASES: &str = "tests/compile-fail";
 /// Set in the copy that runs trybuild.
 const RUN_TRYBUILD: &str = "COOKBOOK_RUN_TRYBUILD";
 
 #[test]
 fn snippets_shown_as_not_compiling_fail_with_the_shown_message() {
     if std::env::var_os(RUN_TRYBUILD).is_some() {
-        trybuild::TestCases::new().compile_fail("tests/compile-fail/**/*.rs");
+        trybuild::TestCases::new().compile_fail("ch10/**/*.rs");
         return;
     }
     let output = Command::new(std::env::current_exe().expect("this test's executable"))
@@ -51,9 +53,11 @@ fn failing_cases(report: &str) -> Vec<String> {
         .lines()
         .filter_map(|line| {
             let (case, outcome) = line.strip_prefix("test ")?.split_once(" ... ")?;
-            let case = case.trim();
-            (case.starts_with("tests/compile-fail/") && outcome.trim() != "ok").then(|| {
-                let place = pages::first_place(&root().join(case));
+            // trybuild names a case by its path in this package; the book by its path in the
+            // repository.
+            let case = format!("{CASES}/{}", case.trim());
+            (case.ends_with(".rs") && outcome.trim() != "ok").then(|| {
+                let place = pages::first_place(&root().join(&case));
                 let what = match outcome.trim() {
                     "mismatch" => {
                         "fails with another message than its .stderr, which the page shows"
@@ -69,13 +73,15 @@ fn failing_cases(report: &str) -> Vec<String> {
 /// A mismatch as trybuild 1.0 reports it (colours included) is named by its page first.
 #[test]
 fn a_failing_case_is_named_by_the_page_that_shows_it() {
-    let report = "test \u{1b}[0m\u{1b}[1mtests/compile-fail/ch10/10-06-reloading-modules/static_refcell.rs\u{1b}[0m ... \u{1b}[0m\u{1b}[32mok\n\
-                  test \u{1b}[0m\u{1b}[1mtests/compile-fail/ch10/10-06-reloading-modules/static_mut_reference.rs\u{1b}[0m ... \u{1b}[0m\u{1b}[1m\u{1b}[31mmismatch\n";
+    let report = "test \u{1b}[0m\u{1b}[1mch10/10-06-reloading-modules/static_refcell.rs\u{1b}[0m ... \u{1b}[0m\u{1b}[32mok\n\
+                  test \u{1b}[0m\u{1b}[1mch10/10-06-reloading-modules/static_mut_reference.rs\u{1b}[0m ... \u{1b}[0m\u{1b}[1m\u{1b}[31mmismatch\n";
     let lines = failing_cases(&without_colours(report));
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(
         lines[0].starts_with("src/ch10/10-06-reloading-modules.md:")
-            && lines[0].contains("static_mut_reference.rs: fails with another message"),
+            && lines[0].contains(
+                "tests/compile-fail/ch10/10-06-reloading-modules/static_mut_reference.rs: fails with another message"
+            ),
         "{}",
         lines[0]
     );

@@ -1,42 +1,21 @@
 //! Runs every recipe's program as a reader would (`cargo run -p PACKAGE`), and checks what it
 //! prints against `output.txt` beside its `Cargo.toml`, the file the chapter shows. It builds
-//! the programs first (`cargo build --bins`). To accept a new output after review:
-//! `cargo xtask bless`.
+//! the programs first, reusing what `cargo test` built (`crate::built`).
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use book_support::root;
 use book_support::workspace::{Package, recipes};
-use book_support::{pages, snapshot};
+use book_support::{pages, programs, snapshot};
 
 const TIME_LIMIT: Duration = Duration::from_secs(120);
 
-/// `target/<profile>/NAME`, next to the `deps/` directory this test runs from.
-fn program_binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("current exe");
-    let profile = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>");
-    profile.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
-}
-
-/// `cargo test` builds a package's binary only for its integration tests, so the programs a
-/// reader runs are built here, as `cargo run` would build them.
-fn build_programs() {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--bins", "--quiet"])
-        .current_dir(root())
-        .status()
-        .expect("run cargo build --bins");
-    assert!(status.success(), "cargo build --bins failed ({status})");
-}
-
 #[test]
 fn every_program_runs_and_prints_what_its_chapter_shows() {
-    build_programs();
+    if let Err(error) = crate::built() {
+        panic!("{error}");
+    }
     // The programs are independent: run them side by side.
     let problems: Vec<String> = std::thread::scope(|scope| {
         let runs: Vec<_> = recipes()
@@ -61,10 +40,10 @@ fn check_program(recipe: &Package) -> Option<String> {
             "{name}: has an output.txt but no binary for `cargo run` (set `default-run`)"
         ));
     };
-    let binary = program_binary(bin);
+    let binary = programs::binary(bin);
     if !binary.exists() {
         return Some(format!(
-            "{name}: {} was not built by `cargo build --bins`",
+            "{name}: {} was not built by `cargo build --bins --examples --tests`",
             binary.display()
         ));
     }
