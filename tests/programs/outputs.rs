@@ -43,8 +43,9 @@ fn check_program(recipe: &Package) -> Option<String> {
     let binary = programs::binary(bin);
     if !binary.exists() {
         return Some(format!(
-            "{name}: {} was not built by `cargo build --bins --examples --tests`",
-            binary.display()
+            "{name}: {} was not built by `cargo {}`",
+            binary.display(),
+            programs::BUILD.join(" ")
         ));
     }
     let started = Instant::now();

@@ -6,6 +6,9 @@ use std::process::Command;
 
 use crate::root;
 
+/// The command [`build`] runs, after `cargo`.
+pub const BUILD: [&str; 4] = ["build", "--bins", "--examples", "--tests"];
+
 /// Builds every recipe's binaries and examples (`cargo build --bins --examples --tests`).
 ///
 /// `cargo test` builds a package's binaries only for its integration tests, so the programs a
@@ -16,16 +19,15 @@ use crate::root;
 /// whose features differ.
 pub fn build() -> Result<(), String> {
     let status = Command::new(env!("CARGO"))
-        .args(["build", "--bins", "--examples", "--tests", "--quiet"])
+        .args(BUILD)
+        .arg("--quiet")
         .current_dir(root())
         .status()
         .map_err(|error| format!("cargo build: {error}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!(
-            "cargo build --bins --examples --tests failed ({status})"
-        ))
+        Err(format!("cargo {} failed ({status})", BUILD.join(" ")))
     }
 }
 
