@@ -214,7 +214,7 @@ mod run {
         }
 
         skeptic::generate_doc_tests(&skeptic_docs);
-        // skeptic registered the copies in OUT_DIR; the sources are what authors edit.
+        // skeptic does not watch these copies (vendor/skeptic/PATCH.md): `watched` has the pages.
         emit::write_book_tests(out_dir, &blocks, errors);
         emit::write_manifest(out_dir, &blocks);
     }
