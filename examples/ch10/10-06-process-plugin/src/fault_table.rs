@@ -58,7 +58,7 @@ fn cell(
             if key == "endless-loop" {
                 // Waited out: a short call timeout for this plugin alone.
                 host.set_timeouts(Timeouts {
-                    call: Duration::from_secs(1),
+                    call: Duration::from_millis(500),
                     ..TIMEOUTS
                 });
             }

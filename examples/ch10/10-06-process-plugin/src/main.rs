@@ -31,8 +31,8 @@ const TIMEOUTS: Timeouts = Timeouts {
 
 /// For the faults that are waited out (no answer, no exit): each waits one of these.
 const WAITED_OUT: Timeouts = Timeouts {
-    start: Duration::from_secs(1),
-    call: Duration::from_secs(1),
+    start: Duration::from_millis(500),
+    call: Duration::from_millis(500),
     stop: Duration::from_millis(500),
 };
 
@@ -121,9 +121,11 @@ fn demo() -> Result<(), Box<dyn Error>> {
         host.reload(&faulty(mode))?;
         host.set_timeouts(TIMEOUTS);
         let greeted = host.greet("Ada").is_ok();
+        host.set_timeouts(WAITED_OUT); // the plugin that ignores stdin closing is waited out
         if let Some(stopped) = host.reload(&v2)? {
             println!("  {what} (greeted: {greeted}): {stopped}");
         }
+        host.set_timeouts(TIMEOUTS);
     }
     println!("greetings counted by the host: {}", host.greetings());
     let last = name(&host);

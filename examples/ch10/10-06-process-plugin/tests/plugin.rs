@@ -132,13 +132,13 @@ fn process_exit_in_the_plugin_is_its_exit_status() {
 fn an_endless_loop_is_killed_after_the_call_timeout() {
     // The restarted v1 gets the same timeout for the greeting after it: ample for a reply.
     let timeouts = Timeouts {
-        call: Duration::from_secs(1),
+        call: Duration::from_millis(500),
         ..TIMEOUTS
     };
     a_fault_while_greeting(
         "hang",
         timeouts,
-        |e| matches!(e, PluginError::Timeout { waited } if *waited == Duration::from_secs(1)),
+        |e| matches!(e, PluginError::Timeout { waited } if *waited == Duration::from_millis(500)),
     );
 }
 
@@ -392,14 +392,14 @@ fn a_plugin_that_stops_reading_cannot_block_the_host_on_a_full_pipe() {
     // Its stdin pipe holds 4096 bytes: a request of 16 000 cannot be written whole.
     let mut host = host_on_v1(TIMEOUTS);
     host.set_timeouts(Timeouts {
-        call: Duration::from_secs(1),
+        call: Duration::from_millis(500),
         ..TIMEOUTS
     });
     host.reload(&plugins().faulty("stop-reading"))
         .expect("reload");
     let error = host.greet(&"x".repeat(16_000)).expect_err("no reply");
     assert!(
-        matches!(error, PluginError::Timeout { waited } if waited == Duration::from_secs(1)),
+        matches!(error, PluginError::Timeout { waited } if waited == Duration::from_millis(500)),
         "{error:?}"
     );
     assert_eq!(host.greetings(), 1);
