@@ -4,7 +4,7 @@ use std::io::{self, BufWriter, Write};
 use std::sync::{Mutex, PoisonError};
 
 // ANCHOR: farewell
-/// Says when it is dropped: the Rust counterpart of the seed's `deinit`, called for you.
+/// Says when it is dropped: the Rust counterpart of the Zig recipe's `deinit`, called for you.
 pub struct Farewell(pub &'static str);
 
 impl Drop for Farewell {

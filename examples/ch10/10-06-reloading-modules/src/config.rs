@@ -1,5 +1,5 @@
 //! Configuration: constants fixed when the program is compiled, and run-time settings that
-//! are replaced as a whole, the Rust counterpart of the seed's `config.zig`.
+//! are replaced as a whole, the Rust counterpart of the Zig recipe's `config.zig`.
 
 use std::fmt;
 use std::path::Path;
@@ -127,7 +127,7 @@ mod tests {
     }
 
     // ANCHOR: torn
-    /// The seed's reload (reset, then set each value) with a reader forced in between:
+    /// The Zig recipe's reload (reset, then set each value) with a reader forced in between:
     /// the reader gets the defaults, neither the old settings nor the new ones.
     #[test]
     fn reset_then_set_lets_a_reader_see_the_defaults() {

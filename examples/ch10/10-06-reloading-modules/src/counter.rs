@@ -1,4 +1,4 @@
-//! A module with global state: one counter for the whole program, like the seed's
+//! A module with global state: one counter for the whole program, like the Zig recipe's
 //! `counter.zig`, but safe to use from any thread.
 
 // ANCHOR: counter

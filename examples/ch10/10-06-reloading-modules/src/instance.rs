@@ -19,6 +19,11 @@ impl Counter {
         self.value += 1;
     }
 
+    /// Adds another counter's count to this one.
+    pub fn add(&mut self, other: &Counter) {
+        self.value += other.value;
+    }
+
     pub fn decrement(&mut self) {
         self.value = self.value.saturating_sub(1);
     }
@@ -51,10 +56,11 @@ pub fn count_words_in_parallel(texts: &[&str]) -> usize {
             s.spawn(move || {
                 let mut words = Counter::new();
                 count_words(text, &mut words);
-                let mut total = total.lock().unwrap_or_else(PoisonError::into_inner);
-                for _ in 0..words.value() {
-                    total.increment();
-                }
+                // The lock is held only to add this thread's count.
+                total
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .add(&words);
             });
         }
     });

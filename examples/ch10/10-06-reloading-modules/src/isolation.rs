@@ -15,6 +15,7 @@ pub struct Serial {
 /// While a test holds this, no other test holds one from the same `Serial`. The state is
 /// reset when it is taken and again when it is dropped, which happens even if the test
 /// panics, so the next test starts clean.
+#[must_use = "the lock is released, and the state reset, when this is dropped"]
 pub struct Exclusive {
     reset: fn(),
     _lock: MutexGuard<'static, ()>,
@@ -85,10 +86,10 @@ mod tests {
     use super::*;
 
     // ANCHOR: interference
-    /// Two tests written the seed's way (reset at the start, reset at the end), on two
+    /// Two tests written the Zig recipe's way (reset at the start, reset at the end), on two
     /// threads as `cargo test` runs them, with the unlucky interleaving forced by barriers.
     /// Returns what the first test reads where it expects 1.
-    fn seed_pattern_on_two_threads() -> usize {
+    fn zig_recipe_pattern_on_two_threads() -> usize {
         let first_has_counted = Barrier::new(2);
         let second_has_reset = Barrier::new(2);
         thread::scope(|s| {
@@ -113,7 +114,7 @@ mod tests {
     #[test]
     fn reset_at_start_and_end_does_not_isolate_parallel_tests() {
         let _state = exclusive(); // keep the real tests out of this staged one
-        assert_eq!(seed_pattern_on_two_threads(), 0);
+        assert_eq!(zig_recipe_pattern_on_two_threads(), 0);
     }
     // ANCHOR_END: interference
 

@@ -11,9 +11,9 @@ use config::Config;
 use instance::Counter;
 
 // ANCHOR: aliases
-// Two names for one module: `use` makes an alias, it never loads a second copy.
-use crate::counter as first;
-use crate::counter as second;
+// Two names for one module of the library: `use` makes an alias, it never loads a second copy.
+use ch10_06_reloading_modules::counter as first;
+use ch10_06_reloading_modules::counter as second;
 // ANCHOR_END: aliases
 
 #[allow(
@@ -166,7 +166,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 
 #[cfg(test)]
 mod tests {
-    //! One test for each of the seed's 16 tests, with the same intent. Every test that
+    //! One test for each of the 16 tests of the Zig recipe that the page follows, with the same intent. Every test that
     //! touches global state holds `exclusive()`: tests run on parallel threads.
 
     use super::*;
