@@ -351,7 +351,7 @@ fn events_watch_a_directory_removed_and_made_again_at_once() {
 #[test]
 fn attributes_set_after_a_close_leave_the_save_whole() {
     use crate::follow::Change;
-    // vim closes the file, then sets its mode and ACL: still a whole save.
+    // vim closes the file, then sets its ACL (a chmod here): still a whole save.
     assert_eq!(Change::Whole.then(Change::Attributes), Change::Whole);
     // A chmod during a write does not make the half-written file whole.
     assert_eq!(Change::Partial.then(Change::Attributes), Change::Partial);

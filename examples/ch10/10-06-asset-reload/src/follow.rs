@@ -159,9 +159,14 @@ impl PathWatch {
         let last_dir = looked_up.last().and_then(|path| path.parent());
         let mut result = Ok(());
         for dir in dirs {
-            // Watch every one again, even if watched: notify forgets a directory once it is
-            // removed, and one made again under the same name (often the same inode) would
-            // otherwise stay unwatched. Adding a watch that exists is cheap.
+            // On Linux, watch every one again, even if watched: notify forgets a directory once
+            // it is removed, and one made again under the same name (often the same inode)
+            // would otherwise stay unwatched; inotify merges a watch added twice. notify's other
+            // backends do not (FSEvents restarts its stream, Windows opens a second watch), so
+            // there only a directory not watched yet is added.
+            if !cfg!(target_os = "linux") && watched.contains(dir) {
+                continue;
+            }
             match watcher.watch(dir, RecursiveMode::NonRecursive) {
                 Ok(()) => _ = watched.insert(dir.to_owned()),
                 Err(error) if Some(dir) == last_dir => result = Err(error),
@@ -199,7 +204,7 @@ impl PathWatch {
                     Change::Whole
                 })
             }
-            // vim sets permissions and ACLs after it closes the file; `touch` sets times.
+            // vim sets the ACL after it closes the file; `touch` sets times.
             EventKind::Modify(ModifyKind::Metadata(_)) => Some(Change::Attributes),
             _ => Some(Change::Partial), // data written, file still open
         }

@@ -370,7 +370,8 @@ fn permissions_set_after_close_do_not_wait_for_a_quiet_write() {
         ..TEST_OPTIONS
     };
     let fixture = start_with::<Config>(GOOD, options);
-    // As vim saves: write, close, then set the mode (and ACL) from the old file's.
+    // As vim saves: write, close, then set attributes (vim sets the ACL after closing; here a
+    // chmod does it).
     fs::write(&fixture.path, good_with_timeout(43)).expect("write and close");
     fs::set_permissions(&fixture.path, fs::Permissions::from_mode(0o600)).expect("chmod");
     assert_eq!(timeout_of(next_event(&fixture.changes)), 43);

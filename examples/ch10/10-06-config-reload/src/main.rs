@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use ch10_06_config_reload::{config, reloader};
 use config::Config;
-use reloader::{ConfigHandle, ReloadEvent, Reloader};
+use reloader::{ConfigHandle, ReloadError, ReloadEvent, Reloader};
 
 /// How long the demo waits for the reloader to react to one edit before giving up.
 const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -189,7 +189,11 @@ fn watch(path: &Path) -> Result<(), Box<dyn Error>> {
             }
             ReloadEvent::Rejected(error) => {
                 let generation = reloader.load().generation;
-                println!("rejected: {error} (still serving generation {generation})");
+                let what = match error {
+                    ReloadError::Watch { .. } => "watch failed",
+                    _ => "rejected",
+                };
+                println!("{what}: {error} (still serving generation {generation})");
             }
         }
     }

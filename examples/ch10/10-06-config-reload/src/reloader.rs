@@ -72,7 +72,8 @@ pub struct Snapshot<T> {
 pub enum ReloadEvent<T> {
     /// A new configuration is live; this is exactly what readers now see.
     Reloaded(Arc<Snapshot<T>>),
-    /// The file could not be used; readers keep the previous configuration.
+    /// The file could not be used, or watching its path failed (`ReloadError::Watch`);
+    /// readers keep the previous configuration.
     Rejected(ReloadError),
 }
 // ANCHOR_END: snapshot
@@ -135,7 +136,8 @@ fn read(path: &Path, max_bytes: u64) -> Result<String, ReloadError> {
 }
 
 /// Domain rules live in the type's `Deserialize` (for example `#[serde(try_from = ...)]`),
-/// so toml points at the offending value as it would at a syntax error.
+/// so toml points at the offending value (or, for a rule across fields, at its table) as it
+/// would at a syntax error.
 fn parse<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, ReloadError> {
     toml::from_str(text).map_err(|error| {
         // toml gives a byte range; people and editors want a line and a column.
