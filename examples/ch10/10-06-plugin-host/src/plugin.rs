@@ -198,9 +198,10 @@ impl PluginDir {
             file: file.clone(),
             error,
         })?;
-        // SAFETY: loading a library runs its initialisers. We load only a private copy of a
-        // file from the plugin directory, owned by us or root and not world-writable: code we
-        // chose to trust. `Plugin` keeps the library loaded while its functions can be called.
+        // SAFETY: loading a library runs its initialisers, and unloading it its termination
+        // routines (when `Plugin` drops it, after `shutdown`). We load only a private copy of
+        // a file from the plugin directory, owned by us or root and not world-writable: code
+        // we chose to trust. `Plugin` keeps the library loaded while its functions can be called.
         let opened = unsafe { Library::new(&copy) };
         // A loaded library needs no file: delete the copy now, so none is left behind even if
         // the host is killed.
@@ -243,10 +244,11 @@ impl PluginDir {
             return Err(LoadError::OutsidePluginDir { file, dir });
         }
         // Check the file we opened (fstat) and read that same file: nobody can swap it
-        // between the check and the read.
+        // between the check and the read. O_NONBLOCK: opening a FIFO would wait for a writer;
+        // it changes nothing for a regular file (open(2)).
         let mut opened = OpenOptions::new()
             .read(true)
-            .custom_flags(libc::O_NOFOLLOW)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
             .open(&file)
             .map_err(io_error)?;
         let metadata = opened.metadata().map_err(io_error)?;
@@ -466,7 +468,8 @@ impl Plugin {
 const MAX_ANSWER: usize = 64 * 1024;
 
 /// Lends the plugin a buffer (a second one of the size it asks for, if too small) and copies
-/// the answer into a host `String`.
+/// the answer into a host `String`. After a buffer too small the plugin runs the call again,
+/// from the same arguments: what it does besides answering happens twice.
 pub fn call_with_buffer(mut call: impl FnMut(*mut OutBuf) -> Status) -> Result<String, CallError> {
     let mut capacity = 256;
     for _attempt in 0..2 {

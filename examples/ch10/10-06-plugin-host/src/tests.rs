@@ -239,6 +239,35 @@ fn files_that_are_not_libraries_are_refused() {
 }
 
 #[test]
+fn a_fifo_in_the_plugin_directory_is_refused_without_blocking() {
+    use std::os::unix::ffi::OsStrExt;
+    let mut t = Setup::new(&built().v1);
+    let fifo = t.dir.path().join("fifo.so");
+    let name = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
+    // SAFETY: `name` is a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0, "mkfifo");
+    // Should the open wait for a writer, one comes after 10 s, and the test fails.
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let waited_out = finished.recv_timeout(Duration::from_secs(10)).is_err();
+            if waited_out {
+                let _ = fs::OpenOptions::new().write(true).open(&fifo);
+            }
+            waited_out
+        })
+    };
+    let error = t.assert_refused(&fifo);
+    let _ = done.send(()); // the writer may have given up waiting already
+    assert!(
+        !writer.join().unwrap(),
+        "opening the FIFO waited for a writer"
+    );
+    assert!(matches!(error, LoadError::NotAFile { .. }), "{error:?}");
+}
+
+#[test]
 fn a_panic_in_the_plugin_is_an_error_and_the_state_is_unchanged() {
     let mut t = Setup::new(&built().v1);
     t.host.greet("Ada").unwrap();

@@ -24,7 +24,8 @@ use std::sync::{Mutex, Once, PoisonError};
 // plugin runs any more, except what its `shutdown` stops. A plugin that starts a thread, a
 // timer or an async runtime stops it in `Greeter::shutdown`, which the host calls before it
 // closes the library; code still running from a closed library would run from unmapped
-// memory. Callbacks and `atexit` handlers cannot be undone: a plugin must not register them.
+// memory. Callbacks cannot be undone; `atexit` handlers run at `dlclose` with glibc, but may
+// run at exit elsewhere, after the code is gone: a plugin must register neither.
 
 /// The version of this contract. The host refuses plugins built for another one.
 pub const ABI_VERSION: u32 = 1;
@@ -200,6 +201,9 @@ pub unsafe fn guard(out: *mut OutBuf, body: impl FnOnce() -> Result<String, Stat
             }
             // SAFETY: as above.
             unsafe { write_truncated(out, &message) };
+            // A payload whose `Drop` panics would unwind out of this `extern "C"` function and
+            // abort the host (rust-lang/rust#86027): leak it instead, a few bytes per panic.
+            std::mem::forget(payload);
             Status::PANICKED
         }
     }
@@ -240,9 +244,9 @@ pub unsafe fn guard_greet(
 // ANCHOR: panic_hook
 /// This plugin's own panic hook, set on its first call. Every copy of a plugin carries its own
 /// `std`, and the default hook of that `std` prints a backtrace when `RUST_BACKTRACE` is set:
-/// it reads the debug information of every object in the process and keeps it in a cache that
-/// closing the library never frees (tens of megabytes per load). This hook only notes where
-/// the panic happened; `guard` adds it to the message the host gets.
+/// it loads debug information into a cache that closing the library never frees, once per
+/// load. This hook only notes where the panic happened; `guard` adds it to the message the
+/// host gets. It replaces the default hook, so a panic outside `guard` prints nothing.
 static QUIET_PANICS: Once = Once::new();
 static PANIC_LOCATION: Mutex<Option<String>> = Mutex::new(None);
 
