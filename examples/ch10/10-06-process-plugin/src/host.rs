@@ -281,6 +281,11 @@ impl PluginProcess {
             Ok(Ok(ReadLine::End)) | Err(RecvTimeoutError::Disconnected) => Err(self.died()),
             Ok(Err(error)) => Err(self.kill_with(PluginError::Io(error))),
             Err(RecvTimeoutError::Timeout) => {
+                // A process the plugin started can hold its stdout open after it exited: then
+                // its exit status, not the timeout, says what happened.
+                if self.wait_until(Instant::now()).is_some() {
+                    return Err(self.died());
+                }
                 Err(self.kill_with(PluginError::Timeout { waited: timeout }))
             }
         }
@@ -348,6 +353,7 @@ impl PluginProcess {
             match self.child.try_wait() {
                 Ok(Some(status)) => {
                     self.ended = Some(Ok(status));
+                    self.requests = None; // ends the writer thread
                     return Some(status);
                 }
                 Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(2)),

@@ -12,9 +12,8 @@ use serde::{Deserialize, Serialize};
 /// read bumps it.
 pub const PROTOCOL_VERSION: u32 = 1;
 
-/// The longest line either side accepts, newline excluded.
-/// It is below the 64 KiB a Linux pipe buffers (pipe(7)), so writing one request into an
-/// empty pipe never blocks, even when the plugin has stopped reading.
+/// The longest line either side accepts, newline excluded. A pipe may hold less (pipe(7)): the
+/// host's writer thread, not the pipe, keeps a plugin that stops reading from blocking it.
 pub const MAX_LINE: usize = 16 * 1024;
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -21,6 +21,11 @@ fn main() -> io::Result<()> {
             unreachable!("the write above kills the process")
         }),
         "exit" => serve(&name, |_, _| std::process::exit(3)),
+        "exit-leaving-a-child" => serve(&name, |_, _| {
+            // The child inherits stdout and keeps it open for a second after this exits.
+            let _ = std::process::Command::new("sleep").arg("1").spawn();
+            std::process::exit(4)
+        }),
         "hang" => serve(&name, |_, _| {
             loop {
                 std::hint::spin_loop();
