@@ -166,6 +166,9 @@ async fn a_bad_file_is_kept_out_and_the_fix_is_loaded() {
     let report = next_report(&mut reloading.reports).await;
     let error = report.outcome.expect_err("refused").to_string();
     assert!(error.starts_with("app.toml: No such file"), "{error}");
+    assert_eq!(report.serving, 1);
+    let answer = request(addr, "test").await.expect("answered");
+    assert_eq!(answer, "1 Hello from version 1, test!");
 
     save(&path, &config_text(2));
     let report = next_report(&mut reloading.reports).await;

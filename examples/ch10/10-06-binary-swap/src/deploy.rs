@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 /// beside its final name and renamed over it. A running binary is never written in place
 /// (Linux refuses that, ETXTBSY); the old process keeps its own, now nameless, copy.
 pub fn deploy(dir: &Path, binary: &Path, label: &str) -> io::Result<()> {
+    // Only for a deploy from a process that also starts servers (the demo, the tests).
     let _no_spawn_meanwhile = SPAWNING.lock().unwrap_or_else(PoisonError::into_inner);
     std::fs::write(dir.join("VERSION.new"), label)?;
     std::fs::rename(dir.join("VERSION.new"), dir.join("VERSION"))?;

@@ -19,6 +19,9 @@ use tokio::time::Instant;
 
 /// The first passed descriptor, as sd_listen_fds(3) defines it (`SD_LISTEN_FDS_START`).
 const LISTEN_FDS_START: RawFd = 3;
+/// How long a new process that closed the pipe without `ready` gets to exit before it is
+/// killed: the accept loop waits for this, so it is short.
+const EXIT_GRACE: Duration = Duration::from_millis(200);
 
 // ANCHOR: inherit
 /// What a process was given by the one it replaces, read from the environment.
@@ -196,18 +199,25 @@ impl Upgrade {
         } = self;
         let why = match heard {
             Ok(Ok(line)) if line == "ready\n" => return Ok(successor.release()),
-            Ok(Ok(_)) => None, // end of file: it closed the pipe without a word
+            Ok(Ok(line)) if line.is_empty() => None, // end of file: it closed the pipe
+            Ok(Ok(line)) => Some(format!("said {:?}", line.trim_end())),
             Ok(Err(error)) => Some(format!("could not be heard ({error})")),
             Err(_elapsed) => {
                 successor.stop(Duration::ZERO).await; // SIGKILL at once
                 return Err(HandoverError::Timeout(deadline));
             }
         };
-        // It is exiting, most likely (its error message on the way): let it, up to the deadline.
-        let status = successor.wait_until(give_up).await;
-        Err(HandoverError::NotReady(
-            why.unwrap_or(format!("exited ({status})")),
-        ))
+        // It is exiting, most likely (its error message on the way): let it, for a moment.
+        let by = give_up.min(Instant::now() + EXIT_GRACE);
+        let status = successor.wait_until(by).await;
+        let why = why.unwrap_or_else(|| {
+            if Instant::now() >= by {
+                "closed the pipe without a word, was killed,".to_owned()
+            } else {
+                format!("exited ({status})")
+            }
+        });
+        Err(HandoverError::NotReady(why))
     }
 
     /// For a stop signal that comes during the handover: sends the new process SIGTERM, which

@@ -71,7 +71,11 @@ mod unix {
                     listener
                 }
             };
-            handover::notify_ready(inherited.ready)?; // the old process may stop accepting
+            // The old process may stop accepting now. If it is gone (killed mid-handover),
+            // the word reaches no one: serve anyway, this process holds the socket.
+            if let Err(error) = handover::notify_ready(inherited.ready) {
+                log(label, &format!("could not say ready ({error}); serving on"));
+            }
             match server::serve(listener, &options, signals).await {
                 Ended::Replaced { .. } | Ended::Stopped(_) => Ok(()),
             }

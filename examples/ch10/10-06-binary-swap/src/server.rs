@@ -6,7 +6,8 @@ use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::watch;
@@ -166,7 +167,7 @@ async fn handle(
     drain_deadline: Duration,
 ) -> io::Result<()> {
     let (reader, mut writer) = stream.into_split();
-    let mut lines = BufReader::new(reader).lines();
+    let (mut reader, mut line) = (BufReader::new(reader), Vec::new());
     let mut closing_by = None;
     loop {
         let line = match closing_by {
@@ -176,12 +177,14 @@ async fn handle(
                     closing_by = Some(Instant::now() + drain_deadline);
                     continue;
                 }
-                line = lines.next_line() => line?, // cancel-safe: no request is half-read
+                read = next_line(&mut reader, &mut line) => read?, // cancel-safe
             },
-            Some(deadline) => match tokio::time::timeout_at(deadline, lines.next_line()).await {
-                Ok(line) => line?,
-                Err(_) => return Ok(()), // idle until the deadline
-            },
+            Some(deadline) => {
+                match tokio::time::timeout_at(deadline, next_line(&mut reader, &mut line)).await {
+                    Ok(line) => line?,
+                    Err(_) => return Ok(()), // idle until the deadline
+                }
+            }
         };
         let Some(name) = line else {
             return Ok(()); // the client closed the connection
@@ -197,11 +200,38 @@ async fn handle(
             // Send end of stream, then read until the client's: closing with its next
             // request unread would send a reset, which can destroy the answers before it.
             writer.shutdown().await?;
-            let (mut rest, mut sink) = (lines.into_inner(), tokio::io::sink());
+            let (mut rest, mut sink) = (reader, tokio::io::sink());
             let _ = tokio::time::timeout_at(deadline, tokio::io::copy(&mut rest, &mut sink)).await;
             return Ok(());
         }
     }
+}
+
+/// The longest request line; a longer one ends the connection, so that one client cannot make
+/// the server hold more than this for it.
+const MAX_LINE: usize = 1024;
+
+/// The next line without its ending, `None` at the end of the stream. Cancel-safe: what was
+/// read before a cancel stays in `line` for the next call.
+async fn next_line(
+    reader: &mut BufReader<OwnedReadHalf>,
+    line: &mut Vec<u8>,
+) -> io::Result<Option<String>> {
+    let room = (MAX_LINE + 2).saturating_sub(line.len()) as u64; // the line, "\r\n"
+    (&mut *reader).take(room).read_until(b'\n', line).await?;
+    if line.is_empty() {
+        return Ok(None);
+    }
+    let text = line.strip_suffix(b"\n").unwrap_or(line);
+    let text = text.strip_suffix(b"\r").unwrap_or(text);
+    if text.len() > MAX_LINE {
+        let error = format!("request longer than {MAX_LINE} bytes");
+        return Err(io::Error::new(io::ErrorKind::InvalidData, error));
+    }
+    let request = String::from_utf8(text.to_vec())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "request is not UTF-8"));
+    line.clear();
+    request.map(Some)
 }
 // ANCHOR_END: handle
 

@@ -155,6 +155,46 @@ fn a_v2_that_never_says_ready_is_killed_and_v1_keeps_serving() {
     );
 }
 
+#[test]
+fn a_v2_that_closes_the_pipe_without_a_word_is_killed_at_once() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut v1 = start_v1(dir.path(), &[]); // the default deadline: 10 s
+    deploy(dir.path(), &closes_the_pipe(dir.path()), "v2").expect("deploy it");
+    let asked = std::time::Instant::now();
+    deploy::signal(v1.pid, libc::SIGUSR2).expect("SIGUSR2");
+    assert_eq!(
+        v1.next_line().expect("log"),
+        "v1: SIGUSR2: starting the new binary"
+    );
+    assert_eq!(
+        v1.next_line().expect("log"),
+        "v1: upgrade failed: the new process closed the pipe without a word, was killed, before \
+         it was ready; still serving"
+    );
+    // Not the 10 s deadline: the accept loop waited only for the short grace.
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        asked.elapsed()
+    );
+    let clients = Clients::start(v1.addr, 1, 1);
+    assert!(clients.wait_for("v1", 10, WAIT), "{:?}", clients.seen());
+    assert_eq!(clients.stop().failed, 0);
+    deploy::signal(v1.pid, libc::SIGTERM).expect("SIGTERM");
+    assert!(v1.wait().expect("v1 exits").success());
+}
+
+/// A "binary" that closes the ready pipe without a word and runs on, holding the socket.
+fn closes_the_pipe(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let script = dir.join("closes.sh");
+    // bash: dash takes only one-digit descriptors in a redirection, and READY_FD is above 9.
+    let text = "#!/bin/bash\neval \"exec $READY_FD>&-\"\nexec sleep 60\n";
+    std::fs::write(&script, text).expect("write the script");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    script
+}
+
 /// A "binary" that starts, holds the inherited socket and the shared stdout, and never says
 /// it is ready.
 fn never_ready(dir: &Path) -> PathBuf {
@@ -277,4 +317,74 @@ fn a_client_that_pipelines_during_a_handover_gets_a_clean_close() {
         ]
     );
     assert!(orphans.reap(v2).expect("v2 exits").success());
+}
+
+/// The old process is gone before the new one says `ready` (killed mid-handover): the word
+/// reaches no one, and the new process, which holds the only copy of the socket, serves on.
+#[test]
+fn a_new_process_whose_old_one_is_gone_serves_on() {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().expect("temporary directory");
+    deploy(dir.path(), Path::new(BINARY), "v2").expect("deploy");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let mut ends = [0; 2];
+    // SAFETY: `ends` has room for the two descriptors pipe(2) writes.
+    assert_eq!(unsafe { libc::pipe(ends.as_mut_ptr()) }, 0, "pipe");
+    // SAFETY: both ends are ours, each closed once. The read end goes: the old process is
+    // gone. The write end moves to 10 or above, out of the way of descriptor 3.
+    let writer = unsafe {
+        libc::close(ends[0]);
+        let moved = libc::fcntl(ends[1], libc::F_DUPFD_CLOEXEC, 10);
+        libc::close(ends[1]);
+        moved
+    };
+    assert!(writer >= 10, "F_DUPFD_CLOEXEC");
+    let socket = listener.as_raw_fd();
+    let mut command = Command::new(dir.path().join("server"));
+    command
+        .arg("serve")
+        .env("LISTEN_FDS", "1")
+        .env("READY_FD", writer.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped());
+    // SAFETY: between fork and exec only dup2 and fcntl, which are async-signal-safe.
+    unsafe {
+        command.pre_exec(move || {
+            // dup2 of a descriptor onto itself keeps its close-on-exec: clear it then.
+            let moved = if socket == 3 {
+                libc::fcntl(3, libc::F_SETFD, 0)
+            } else {
+                libc::dup2(socket, 3)
+            };
+            if moved == -1 || libc::fcntl(writer, libc::F_SETFD, 0) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut v2 = command.spawn().expect("start v2");
+    // SAFETY: the write end is ours; the child has its own copy.
+    unsafe { libc::close(writer) };
+    drop(listener);
+    let mut log = BufReader::new(v2.stdout.take().expect("stdout")).lines();
+    let mut next = || log.next().expect("a log line").expect("utf-8");
+    assert_eq!(shown(&next()), "v2: took over the listening socket");
+    assert_eq!(
+        next(),
+        "v2: could not say ready (Broken pipe (os error 32)); serving on"
+    );
+    let mut client = TcpStream::connect(addr).expect("connect");
+    client.write_all(b"Ada\n").expect("send");
+    let mut answer = String::new();
+    BufReader::new(&client)
+        .read_line(&mut answer)
+        .expect("answer");
+    assert_eq!(answer, "v2: hello, Ada\n");
+    drop(client);
+    deploy::signal(v2.id(), libc::SIGTERM).expect("SIGTERM");
+    assert!(v2.wait().expect("v2 exits").success());
 }
