@@ -40,7 +40,7 @@ fn main() {
     // True here, where the source is; not on a machine without this folder.
     let found = Path::new(SOURCE_DATA).join("greeting.txt").is_file();
     println!("in CARGO_MANIFEST_DIR: greeting.txt found: {found}");
-    // Cargo copies no data file next to target/debug/examples/10-08-package-data.
+    // Cargo copies no data file next to target/debug/ch10-08-package-data.
     match read_beside_exe("greeting.txt") {
         Ok(text) => print!("beside the executable: {text}"),
         Err(error) => println!("beside the executable: {:?}", error.kind()),

@@ -146,8 +146,9 @@ mod tests {
         for name in Name::ALL {
             assert_eq!(name.as_str().parse::<Name>(), Ok(name));
         }
-        // No variant is missing from `ALL`: this `match` has no `_`, so a new variant fails to
-        // compile here until it is counted.
+        // A reminder for `ALL`: this `match` has no `_`, so a new variant fails to compile here
+        // until it has a position. The loop checks that `ALL` lists the variants in that order;
+        // a variant `ALL` lacks it cannot see.
         let position = |name: Name| match name {
             Name::Count => 0,
             Name::Reverse => 1,
