@@ -118,7 +118,7 @@ impl PolledFile {
     /// the stamp was first seen. An mtime in the future looks recent forever: after that, it is
     /// read once per `MTIME_GRANULARITY`, not at every check.
     fn stamp_in_doubt(&self, now: Instant) -> bool {
-        let recent = self.stamp.modified + MTIME_GRANULARITY >= self.read_at;
+        let recent = modified_recently(self.stamp.modified, self.read_at);
         let first_tick = self.read_clock < self.stamp_seen + MTIME_GRANULARITY;
         recent && (first_tick || now >= self.read_clock + MTIME_GRANULARITY)
     }
@@ -322,3 +322,26 @@ impl CheckForChange for WatchedFile {
     }
 }
 // ANCHOR_END: trait
+
+/// Whether `modified` is within `MTIME_GRANULARITY` before `read_at`, or after it. Written as
+/// a subtraction: `modified + MTIME_GRANULARITY` overflows for an mtime near the end of time,
+/// which tmpfs accepts (`touch -d @9223372036854775807`).
+fn modified_recently(modified: SystemTime, read_at: SystemTime) -> bool {
+    read_at
+        .duration_since(modified)
+        .map_or(true, |age| age <= MTIME_GRANULARITY)
+}
+
+#[cfg(test)]
+mod stamp_tests {
+    use super::*;
+
+    #[test]
+    fn an_mtime_at_the_end_of_time_is_recent_without_overflow() {
+        let now = SystemTime::now();
+        let last = SystemTime::UNIX_EPOCH + Duration::from_secs(i64::MAX as u64);
+        assert!(modified_recently(last, now));
+        assert!(modified_recently(now - Duration::from_secs(1), now));
+        assert!(!modified_recently(now - Duration::from_secs(3), now));
+    }
+}

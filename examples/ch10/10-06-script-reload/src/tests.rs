@@ -453,6 +453,15 @@ fn refuses_a_runtime_error_an_exit_and_a_wrong_answer_at_load() {
 }
 
 #[test]
+fn scripts_cannot_sleep() {
+    for call in ["sleep(1.0e300)", "sleep(3600)"] {
+        let script = format!("fn greet(name, count) {{\n    {call};\n    \"late\"\n}}\n");
+        let error = refused(&script).to_string();
+        assert!(error.contains("`sleep` is not allowed"), "{call}: {error}");
+    }
+}
+
+#[test]
 fn scripts_cannot_start_threads() {
     match refused("fn greet(name, count) {\n    spawn(|| loop { });\n    \"started\"\n}\n") {
         ScriptError::Syntax { message, .. } => {
