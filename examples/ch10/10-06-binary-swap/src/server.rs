@@ -212,7 +212,8 @@ async fn handle(
 const MAX_LINE: usize = 1024;
 
 /// The next line without its ending, `None` at the end of the stream. Cancel-safe: what was
-/// read before a cancel stays in `line` for the next call.
+/// read before a cancel stays in `line` for the next call. (The async server's `next_request`
+/// again: each recipe folder stands alone, so it has its own copy.)
 async fn next_line(
     reader: &mut BufReader<OwnedReadHalf>,
     line: &mut Vec<u8>,
