@@ -209,9 +209,9 @@ impl Upgrade {
         };
         // It is exiting, most likely (its error message on the way): let it, for a moment.
         let by = give_up.min(Instant::now() + EXIT_GRACE);
-        let status = successor.wait_until(by).await;
+        let (status, killed) = successor.wait_until(by).await;
         let why = why.unwrap_or_else(|| {
-            if Instant::now() >= by {
+            if killed {
                 "closed the pipe without a word, was killed,".to_owned()
             } else {
                 format!("exited ({status})")
@@ -250,27 +250,29 @@ impl Successor {
                 unsafe { libc::kill(pid, libc::SIGTERM) };
             }
         }
-        self.wait_until(Instant::now() + grace).await
+        self.wait_until(Instant::now() + grace).await.0
     }
 
-    /// Waits for it to exit until `deadline`, then kills it; reaps it either way.
-    async fn wait_until(&mut self, deadline: Instant) -> String {
+    /// Waits for it to exit until `deadline`, then kills it; reaps it either way. Returns its
+    /// exit status, and whether it was killed here.
+    async fn wait_until(&mut self, deadline: Instant) -> (String, bool) {
         let Some(child) = self.0.as_mut() else {
-            return "released".into();
+            return ("released".into(), false);
         };
+        let mut killed = false;
         loop {
             match child.try_wait() {
                 Ok(Some(status)) => {
                     self.0 = None;
-                    return status.to_string();
+                    return (status.to_string(), killed);
                 }
                 Ok(None) => {
-                    if Instant::now() >= deadline {
-                        let _ = child.kill();
+                    if Instant::now() >= deadline && !killed {
+                        killed = child.kill().is_ok();
                     }
                     tokio::time::sleep(Duration::from_millis(5)).await;
                 }
-                Err(error) => return format!("wait failed: {error}"), // Drop tries again
+                Err(error) => return (format!("wait failed: {error}"), killed), // Drop tries again
             }
         }
     }
