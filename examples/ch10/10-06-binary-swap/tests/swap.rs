@@ -90,15 +90,9 @@ fn a_v2_that_fails_to_start_leaves_v1_serving() {
     assert!(clients.wait_for("v1", 100, WAIT), "{:?}", clients.seen());
 
     deploy(dir.path(), Path::new(BINARY), "").expect("deploy a bad v2");
-    deploy::signal(v1.pid, libc::SIGUSR2).expect("SIGUSR2");
-    assert_eq!(
-        v1.next_line().expect("log"),
-        "v1: SIGUSR2: starting the new binary"
-    );
-    assert_eq!(
-        v1.next_line().expect("log"),
-        "v1: upgrade failed: the new process exited (exit status: 1) before it was ready; \
-         still serving"
+    upgrade_fails(
+        &v1,
+        "the new process exited (exit status: 1) before it was ready",
     );
     assert_eq!(
         v1.next_error().expect("v2's error"),
@@ -129,15 +123,7 @@ fn a_v2_that_never_says_ready_is_killed_and_v1_keeps_serving() {
     assert!(clients.wait_for("v1", 100, WAIT), "{:?}", clients.seen());
 
     deploy(dir.path(), &never_ready(dir.path()), "v2").expect("deploy it");
-    deploy::signal(v1.pid, libc::SIGUSR2).expect("SIGUSR2");
-    assert_eq!(
-        v1.next_line().expect("log"),
-        "v1: SIGUSR2: starting the new binary"
-    );
-    assert_eq!(
-        v1.next_line().expect("log"),
-        "v1: upgrade failed: the new process was not ready within 500ms; killed it; still serving"
-    );
+    upgrade_fails(&v1, "the new process was not ready within 500ms; killed it");
     assert!(clients.wait_for("v1", 100, WAIT), "{:?}", clients.seen());
     let seen = clients.stop();
     assert_eq!(seen.failed, 0, "{:?}", seen.first_failure);
@@ -161,15 +147,9 @@ fn a_v2_that_closes_the_pipe_without_a_word_is_killed_at_once() {
     let mut v1 = start_v1(dir.path(), &[]); // the default deadline: 10 s
     deploy(dir.path(), &closes_the_pipe(dir.path()), "v2").expect("deploy it");
     let asked = std::time::Instant::now();
-    deploy::signal(v1.pid, libc::SIGUSR2).expect("SIGUSR2");
-    assert_eq!(
-        v1.next_line().expect("log"),
-        "v1: SIGUSR2: starting the new binary"
-    );
-    assert_eq!(
-        v1.next_line().expect("log"),
-        "v1: upgrade failed: the new process closed the pipe without a word, was killed, before \
-         it was ready; still serving"
+    upgrade_fails(
+        &v1,
+        "the new process closed the pipe without a word, was killed, before it was ready",
     );
     // Not the 10 s deadline: the accept loop waited only for the short grace.
     assert!(
@@ -186,23 +166,37 @@ fn a_v2_that_closes_the_pipe_without_a_word_is_killed_at_once() {
 
 /// A "binary" that closes the ready pipe without a word and runs on, holding the socket.
 fn closes_the_pipe(dir: &Path) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let script = dir.join("closes.sh");
     // bash: dash takes only one-digit descriptors in a redirection, and READY_FD is above 9.
     let text = "#!/bin/bash\neval \"exec $READY_FD>&-\"\nexec sleep 60\n";
-    std::fs::write(&script, text).expect("write the script");
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    script
+    script(dir, "closes.sh", text)
 }
 
 /// A "binary" that starts, holds the inherited socket and the shared stdout, and never says
 /// it is ready.
 fn never_ready(dir: &Path) -> PathBuf {
+    script(dir, "hangs.sh", "#!/bin/sh\nexec sleep 60\n")
+}
+
+/// An executable script `name` in `dir`, with `text`.
+fn script(dir: &Path, name: &str, text: &str) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
-    let hangs = dir.join("hangs.sh");
-    std::fs::write(&hangs, "#!/bin/sh\nexec sleep 60\n").expect("write the script");
-    std::fs::set_permissions(&hangs, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    hangs
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write the script");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
+
+/// Sends v1 SIGUSR2 and checks that the upgrade fails for `why`, v1 serving on.
+fn upgrade_fails(v1: &Started, why: &str) {
+    deploy::signal(v1.pid, libc::SIGUSR2).expect("SIGUSR2");
+    assert_eq!(
+        v1.next_line().expect("log"),
+        "v1: SIGUSR2: starting the new binary"
+    );
+    assert_eq!(
+        v1.next_line().expect("log"),
+        format!("v1: upgrade failed: {why}; still serving")
+    );
 }
 
 #[test]
