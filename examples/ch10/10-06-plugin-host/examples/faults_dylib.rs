@@ -1,9 +1,10 @@
 //! Recipe 10.6: what becomes of the dynamic-library host under each fault of the side-by-side
 //! table. `cargo run -p ch10-06-plugin-host --example faults_dylib` prints one `FAULT | OUTCOME`
 //! line per fault; each fault runs in a child process (this program again), since some of
-//! them kill the host.
+//! them kill the host. The children run side by side, each with its own temporary directory.
 
 use std::error::Error;
+use std::path::Path;
 
 use ch10_06_plugin_host::faults::{self, FAULTS};
 
@@ -14,10 +15,23 @@ fn main() -> Result<(), Box<dyn Error>> {
     let plugins = tempfile::tempdir()?;
     faults::build_plugins(plugins.path())?;
     let program = std::env::current_exe()?;
-    for fault in FAULTS {
-        let temp = tempfile::tempdir()?; // the child's private copies, removed with it
-        let child = faults::child(&program, &[], fault, plugins.path(), temp.path());
-        println!("{fault} | {}", faults::observe(child)?);
+    let outcomes: Vec<std::io::Result<String>> = std::thread::scope(|scope| {
+        let runs: Vec<_> = FAULTS
+            .iter()
+            .map(|fault| scope.spawn(|| provoke(&program, fault, plugins.path())))
+            .collect();
+        runs.into_iter()
+            .map(|run| run.join().expect("a fault's observer panicked"))
+            .collect()
+    });
+    for (fault, outcome) in FAULTS.iter().zip(outcomes) {
+        println!("{fault} | {}", outcome?);
     }
     Ok(())
+}
+
+/// Runs one fault in a child process; the child's private copies go with its directory.
+fn provoke(program: &Path, fault: &str, plugins: &Path) -> std::io::Result<String> {
+    let temp = tempfile::tempdir()?;
+    faults::observe(faults::child(program, &[], fault, plugins, temp.path()))
 }

@@ -169,8 +169,13 @@ impl BuildCache {
                 (file.file_name(), std::fs::read(&file).ok()?).hash(&mut hasher);
             }
         }
-        // This program runs from target/<profile>/ (its tests from target/<profile>/deps/).
-        let profile = std::env::current_exe().ok()?.parent()?.parent()?.to_owned();
+        // This program runs from target/<profile>/, its tests from target/<profile>/deps/ and
+        // its examples from target/<profile>/examples/: all share one cache.
+        let exe = std::env::current_exe().ok()?;
+        let mut profile = exe.parent()?;
+        if profile.ends_with("deps") || profile.ends_with("examples") {
+            profile = profile.parent()?;
+        }
         let entry = profile
             .join("plugin-builds")
             .join(format!("{:016x}", hasher.finish()));

@@ -3,7 +3,7 @@
 
 #[cfg(unix)]
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    use ch10_06_process_plugin::fault_table::{KEYS, row};
+    use ch10_06_process_plugin::fault_table::rows;
     use ch10_06_process_plugin::host::{Plugins, plugin_dir};
 
     let dir = plugin_dir()?;
@@ -11,8 +11,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let scratch =
         std::env::temp_dir().join(format!("process-plugin-faults-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;
-    for key in KEYS {
-        println!("{}", row(key, &plugins, &scratch));
+    for row in rows(&plugins, &scratch) {
+        println!("{row}");
     }
     std::fs::remove_dir_all(&scratch)?;
     Ok(())

@@ -35,6 +35,36 @@ const TIMEOUTS: Timeouts = Timeouts {
     stop: Duration::from_secs(5),
 };
 
+/// The row that counts this process's children, open files and threads.
+const COUNTING_ROW: &str = "rapid-swaps-200";
+
+/// Every row, `KEY | CELL`, in the table's order. The counting row runs first and alone; the
+/// others then run side by side, each with its own host. `scratch` is an empty directory for
+/// the files they write.
+pub fn rows(plugins: &Plugins, scratch: &Path) -> Vec<String> {
+    let counted = row(COUNTING_ROW, plugins, scratch);
+    let mut others = std::thread::scope(|scope| {
+        let runs: Vec<_> = KEYS
+            .iter()
+            .filter(|&&key| key != COUNTING_ROW)
+            .map(|&key| scope.spawn(move || row(key, plugins, scratch)))
+            .collect();
+        runs.into_iter()
+            .map(|run| run.join().expect("a row's scenario panicked"))
+            .collect::<Vec<_>>()
+            .into_iter()
+    });
+    KEYS.iter()
+        .map(|&key| {
+            if key == COUNTING_ROW {
+                counted.clone()
+            } else {
+                others.next().expect("one row per key")
+            }
+        })
+        .collect()
+}
+
 /// `KEY | CELL` for one row; `scratch` is an empty directory for the files it writes.
 pub fn row(key: &str, plugins: &Plugins, scratch: &Path) -> String {
     let cell = match cell(key, plugins, scratch) {
