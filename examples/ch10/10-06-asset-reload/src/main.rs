@@ -14,6 +14,7 @@ use std::error::Error;
 use std::fs;
 use std::io;
 use std::path::Path;
+use std::process::ExitCode;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -31,13 +32,20 @@ const LEVEL_2: &str = "#######\n#.@...#\n#######\n";
 const LEVEL_3: &str = "#######\n#.@.#.#\n#######\n"; // same length as LEVEL_2
 const LEVEL_4: &str = "###\n#@#\n###\n";
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.as_slice() {
+    let result = match args.as_slice() {
         [] => demo(),
         [flag, path] if flag == "--watch" => watch(Path::new(path), false),
         [flag, path, poll] if flag == "--watch" && poll == "--poll" => watch(Path::new(path), true),
-        _ => Err("usage: 10-06-asset-reload [--watch FILE [--poll]]".into()),
+        _ => Err("usage: ch10-06-asset-reload [--watch FILE [--poll]]".into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -174,15 +182,21 @@ fn demo() -> Result<(), Box<dyn Error>> {
 }
 
 // ANCHOR: watch
-/// `--watch FILE [--poll]`: report each change until Ctrl-C.
-fn watch(path: &Path, poll: bool) -> Result<(), Box<dyn Error>> {
-    let (mut asset, level): (Box<dyn CheckForChange>, String) = if poll {
+/// The file, watched by events or polled, and its first content.
+fn open(path: &Path, poll: bool) -> io::Result<(Box<dyn CheckForChange>, String)> {
+    Ok(if poll {
         let (polled, level) = PolledFile::open(path)?;
         (Box::new(polled), level)
     } else {
         let (watched, level) = WatchedFile::open(path)?;
         (Box::new(watched), level)
-    };
+    })
+}
+
+/// `--watch FILE [--poll]`: report each change until Ctrl-C.
+fn watch(path: &Path, poll: bool) -> Result<(), Box<dyn Error>> {
+    let (mut asset, level) =
+        open(path, poll).map_err(|error| format!("{}: {error}", path.display()))?;
     println!("loaded: {}", describe(&level));
     println!(
         "watching {}; edit and save it, Ctrl-C to stop",

@@ -195,3 +195,18 @@ fn a_frame_check_does_not_block() {
     let (mut watched, _) = WatchedFile::open(&path).expect("open");
     assert_eq!(watched.check().expect("check"), None);
 }
+
+#[test]
+fn watching_a_missing_file_names_it_in_a_clear_error() {
+    let missing = std::env::temp_dir().join("no-such-dir-10-06/level.txt");
+    for poll in [false, true] {
+        let error = crate::watch(&missing, poll).expect_err("nothing to watch");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: No such file or directory (os error 2)",
+                missing.display()
+            )
+        );
+    }
+}

@@ -10,6 +10,7 @@ mod tests;
 use std::error::Error;
 use std::fs;
 use std::path::Path;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
@@ -64,12 +65,19 @@ const EDITS: [(&str, &str); 8] = [
 ];
 // ANCHOR_END: edits
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.as_slice() {
+    let result = match args.as_slice() {
         [] => demo(),
         [flag, path] if flag == "--watch" => watch(Path::new(path)),
-        _ => Err("usage: 10-06-config-reload [--watch FILE.toml]".into()),
+        _ => Err("usage: ch10-06-config-reload [--watch FILE.toml]".into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -424,3 +424,16 @@ fn save_replaces_the_file_through_a_sibling() {
     assert_eq!(fs::read_to_string(path).expect("read"), "x = 1\n");
     assert!(!path.with_extension("toml.tmp").exists());
 }
+
+#[test]
+fn watching_a_missing_file_names_it_in_a_clear_error() {
+    let missing = std::env::temp_dir().join("no-such-dir-10-06/app.toml");
+    let error = crate::watch(&missing).expect_err("nothing to watch");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}: No such file or directory (os error 2)",
+            missing.display()
+        )
+    );
+}

@@ -6,6 +6,7 @@ use std::error::Error;
 use std::fs;
 use std::io::BufRead;
 use std::path::Path;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
@@ -52,12 +53,19 @@ fn next_event(changes: &Receiver<ReloadEvent>) -> Result<ReloadEvent, String> {
         .map_err(|error| format!("no reload event within {EVENT_TIMEOUT:?}: {error}"))
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.as_slice() {
+    let result = match args.as_slice() {
         [] => demo(),
         [flag, path] if flag == "--watch" => watch(Path::new(path)),
         _ => Err("usage: ch10-06-script-reload [--watch FILE.rhai]".into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -139,4 +147,20 @@ fn demo() -> Result<(), Box<dyn Error>> {
         host.scripts().generation()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn watching_a_missing_file_names_it_in_a_clear_error() {
+        let missing = std::env::temp_dir().join("no-such-dir-10-06/greet.rhai");
+        let error = super::watch(&missing).expect_err("nothing to watch");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: No such file or directory (os error 2)",
+                missing.display()
+            )
+        );
+    }
 }
