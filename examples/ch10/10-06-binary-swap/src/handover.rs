@@ -235,9 +235,14 @@ impl Upgrade {
 struct Successor(Option<Child>);
 
 impl Successor {
-    /// It took over: from now on it is the server, and outlives this process.
-    fn release(&mut self) -> u32 {
-        self.0.take().map_or(0, |child| child.id())
+    /// It took over: from now on it is the server, and outlives this process. Returns its pid
+    /// (taking `self`, so there is always one: no made-up pid such as 0).
+    fn release(mut self) -> u32 {
+        let child = self
+            .0
+            .take()
+            .expect("a successor holds its child until released");
+        child.id()
     }
 
     /// SIGTERM, then SIGKILL after `grace` (at once if zero); returns its exit status.
