@@ -65,8 +65,10 @@ impl fmt::Display for Report {
 struct Reloader {
     path: PathBuf,
     current: watch::Sender<Arc<Config>>,
-    /// The text of the last file read: the same text again from the watch is no news.
+    /// The text of the last file loaded: the same text again from the watch is no news,
     last_text: String,
+    /// unless a file was refused since: then it is the fix, and is reported.
+    refused_since: bool,
 }
 
 impl Reloader {
@@ -78,17 +80,24 @@ impl Reloader {
             .await
             .unwrap_or_else(|error| Err(ConfigError(format!("cannot read: {error}"))));
         let outcome = match loaded {
-            Ok((text, _)) if trigger == Trigger::FileChanged && text == self.last_text => {
+            Ok((text, _))
+                if trigger == Trigger::FileChanged
+                    && text == self.last_text
+                    && !self.refused_since =>
+            {
                 return None; // a touch, or a second event for one save
             }
             Ok((text, config)) => {
-                self.last_text = text;
+                (self.last_text, self.refused_since) = (text, false);
                 let config = Arc::new(config);
                 // The one write handlers can see: the whole new value, at once.
                 self.current.send_replace(Arc::clone(&config));
                 Ok(config)
             }
-            Err(error) => Err(error),
+            Err(error) => {
+                self.refused_since = true;
+                Err(error)
+            }
         };
         let serving = self.current.borrow().version;
         Some(Report {
@@ -151,6 +160,7 @@ pub fn start(path: &Path, triggers: Triggers) -> Result<Reloading, ConfigError> 
         path: path.to_owned(),
         current,
         last_text: text,
+        refused_since: false,
     };
     let file_name = path.file_name().map(|name| name.to_owned());
     let watcher_is_set = watcher.is_some();

@@ -170,6 +170,11 @@ async fn a_bad_file_is_kept_out_and_the_fix_is_loaded() {
     let answer = request(addr, "test").await.expect("answered");
     assert_eq!(answer, "1 Hello from version 1, test!");
 
+    // The last good text again, after refusals: the fix is reported, not taken for a touch.
+    save(&path, &config_text(1));
+    let report = next_report(&mut reloading.reports).await;
+    assert_eq!(report.outcome.expect("loaded").version, 1);
+
     save(&path, &config_text(2));
     let report = next_report(&mut reloading.reports).await;
     assert_eq!(report.outcome.expect("loaded").version, 2);
