@@ -778,3 +778,34 @@ fn saves_through_a_symlink_are_loaded() {
     let answer = reloader.scripts().greet("Ada", 1).expect("v2 answers");
     assert_eq!(answer, "Good day, ADA. You are visitor number 1.");
 }
+
+/// rhai checks a string's size when the function that built it returns: a string at the
+/// limit whose every character is replaced by the string itself is built whole (10,000 times
+/// the limit, 100 MB) before it is refused. On Linux the test reads that peak from `/proc`.
+#[test]
+fn a_string_built_in_one_call_is_refused_only_after_it_is_built() {
+    let engine = ScriptEngine::new(Limits {
+        deadline: Duration::from_secs(600),
+        ..LIMITS
+    });
+    let script = r#"fn greet(name, count) { let s = ""; s.pad(10000, "x"); let t = s; s.replace("x", t); s }"#;
+    let error = engine
+        .compile(Path::new("greeter.rhai"), script)
+        .err()
+        .unwrap_or_else(|| panic!("accepted {script}"));
+    assert_eq!(
+        run_message(error).1,
+        "trial call: string longer than 10000 bytes"
+    );
+    #[cfg(target_os = "linux")]
+    {
+        // The process's peak resident memory (no other test here comes near 100 MB).
+        let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+        let peak_kb: u64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|value| value.trim().trim_end_matches(" kB").parse().ok())
+            .expect("VmHWM");
+        assert!(peak_kb >= 100_000, "peak {peak_kb} kB");
+    }
+}
