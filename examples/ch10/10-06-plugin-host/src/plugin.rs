@@ -262,6 +262,17 @@ impl PluginDir {
         if elf_bytes_needed(&bytes).is_some_and(|needed| needed > bytes.len() as u64) {
             return Err(LoadError::Incomplete { file });
         }
+        // dlopen runs a library's initialisers: one built for another ABI must not get there.
+        if let Some(found) = declared_abi_version(&bytes)
+            && found != abi::ABI_VERSION
+        {
+            let expected = abi::ABI_VERSION;
+            return Err(LoadError::WrongAbiVersion {
+                file,
+                found,
+                expected,
+            });
+        }
         Ok((file, bytes))
     }
     // ANCHOR_END: read_checked
@@ -496,6 +507,28 @@ pub fn call_with_buffer(mut call: impl FnMut(*mut OutBuf) -> Status) -> Result<S
         };
     }
     Err(CallError::AnswerTooLong { len: capacity })
+}
+
+/// The value of `GREETER_ABI_VERSION` in a library's file, read from its bytes without
+/// loading it; `None` if the file has no such symbol, or is not a format `object` reads here
+/// (then `check_abi_version` decides, after `dlopen`).
+fn declared_abi_version(bytes: &[u8]) -> Option<u32> {
+    use object::{Object, ObjectSection, ObjectSymbol};
+    let file = object::File::parse(bytes).ok()?;
+    let symbol = file
+        .dynamic_symbols()
+        .find(|symbol| symbol.name() == Ok(symbols::ABI_VERSION))?;
+    let section = file.section_by_index(symbol.section_index()?).ok()?;
+    let value: [u8; 4] = section
+        .data_range(symbol.address(), 4)
+        .ok()??
+        .try_into()
+        .ok()?;
+    Some(if file.is_little_endian() {
+        u32::from_le_bytes(value)
+    } else {
+        u32::from_be_bytes(value)
+    })
 }
 
 /// How long an ELF file must be for its segments and section table to be inside it, or `None`

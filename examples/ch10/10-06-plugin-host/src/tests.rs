@@ -195,7 +195,12 @@ fn a_library_without_an_abi_version_is_refused() {
 fn a_wrong_abi_version_is_refused_before_any_call() {
     let mut t = Setup::new(&built().v1);
     install(&built().wrong_abi, &t.library).unwrap();
+    let mark =
+        std::env::temp_dir().join(format!("greeter-abi-2-initialised-{}", std::process::id()));
     let error = t.assert_refused(&t.library.clone());
+    let initialised = mark.exists();
+    let _ = fs::remove_file(&mark);
+    assert!(!initialised, "dlopen ran the ABI 2 plugin's initialiser");
     assert!(
         matches!(
             error,
