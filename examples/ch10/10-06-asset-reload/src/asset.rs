@@ -43,6 +43,9 @@ pub struct Stamp {
     /// Which file the path leads to (device, inode): a rename-save or a moved link gives
     /// another one, whatever its mtime.
     pub file: (u64, u64),
+    /// When the inode last changed (ctime: seconds, nanoseconds). A tool that puts the old
+    /// mtime back after a write (`cp -p`, `rsync -t`, `tar`) cannot put this one back.
+    pub changed: (i64, i64),
 }
 
 impl Stamp {
@@ -54,6 +57,7 @@ impl Stamp {
             modified: metadata.modified()?,
             len: metadata.len(),
             file: file_id(&metadata),
+            changed: changed(&metadata),
         })
     }
 }
@@ -66,6 +70,17 @@ fn file_id(metadata: &fs::Metadata) -> (u64, u64) {
 
 #[cfg(not(unix))]
 fn file_id(_: &fs::Metadata) -> (u64, u64) {
+    (0, 0)
+}
+
+#[cfg(unix)]
+fn changed(metadata: &fs::Metadata) -> (i64, i64) {
+    use std::os::unix::fs::MetadataExt;
+    (metadata.ctime(), metadata.ctime_nsec())
+}
+
+#[cfg(not(unix))]
+fn changed(_: &fs::Metadata) -> (i64, i64) {
     (0, 0)
 }
 
