@@ -238,11 +238,9 @@ impl Successor {
     /// It took over: from now on it is the server, and outlives this process. Returns its pid
     /// (taking `self`, so there is always one: no made-up pid such as 0).
     fn release(mut self) -> u32 {
-        let child = self
-            .0
-            .take()
-            .expect("a successor holds its child until released");
-        child.id()
+        // Not waited for: it outlives this process, which exits once drained.
+        let pid = self.0.take().map(|child| child.id());
+        pid.expect("a successor holds its child until released")
     }
 
     /// SIGTERM, then SIGKILL after `grace` (at once if zero); returns its exit status.
