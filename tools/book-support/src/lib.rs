@@ -3,12 +3,14 @@
 //! - [`workspace`]: the workspace's packages and the recipes among them, read with
 //!   `cargo metadata`;
 //! - [`pages`]: where a page shows a file (`src/<page>.md:LINE`), to name it first in a failure;
-//! - [`programs`]: the recipes' programs and examples, built once as `cargo test` builds;
+//! - [`programs`]: the recipes' programs and examples, built once as `cargo test` builds, and
+//!   the test binaries;
 //! - [`snapshot`]: files a test compares with what the code produces (outputs, drawings,
 //!   messages), rewritten by `cargo xtask bless`;
 //! - [`stamp`]: the hash line on the tables `cargo xtask bench-tables` writes.
 
 pub mod pages;
+#[cfg(feature = "workspace")]
 pub mod programs;
 #[cfg(feature = "snapshot")]
 pub mod snapshot;

@@ -1,31 +1,71 @@
 //! The recipes' programs and examples, built as `cargo test` builds its own targets, so the
 //! book's checks can run them without a second build of their dependencies.
 
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+
+use cargo_metadata::{Message, TargetKind};
 
 use crate::root;
 
 /// The command [`build`] runs, after `cargo`.
 pub const BUILD: [&str; 4] = ["build", "--bins", "--examples", "--tests"];
 
-/// Builds every recipe's binaries and examples (`cargo build --bins --examples --tests`).
+/// A test binary of the workspace, as [`build`] (and so `cargo test`) built it.
+pub struct TestBinary {
+    /// The folder of its package's `Cargo.toml`, canonical.
+    pub package_dir: PathBuf,
+    /// Its target's kinds (`lib`, `bin`, `test`, `bench`, …) and name.
+    pub kinds: Vec<TargetKind>,
+    pub name: String,
+    pub executable: PathBuf,
+}
+
+/// Builds every recipe's binaries and examples (`cargo build --bins --examples --tests`), and
+/// returns the test binaries among what it built.
 ///
 /// `cargo test` builds a package's binaries only for its integration tests, so the programs a
 /// reader runs with `cargo run` are built here. `--tests` makes Cargo resolve features as
 /// `cargo test` does, dev-dependencies included (resolver 2 leaves them out of a plain build):
-/// every library `cargo test` compiled is reused and only the programs are linked. A plain
-/// `cargo build --bins`, or `cargo run -p PACKAGE`, compiles a second copy of each dependency
-/// whose features differ.
-pub fn build() -> Result<(), String> {
-    let status = Command::new(env!("CARGO"))
+/// every library `cargo test` compiled is reused and only the programs are linked, and the
+/// test binaries are the ones `cargo test` runs. A plain `cargo build --bins`, or `cargo run
+/// -p PACKAGE`, compiles a second copy of each dependency whose features differ.
+pub fn build() -> Result<Vec<TestBinary>, String> {
+    let mut child = Command::new(env!("CARGO"))
         .args(BUILD)
-        .arg("--quiet")
+        .args(["--quiet", "--message-format=json-render-diagnostics"])
         .current_dir(root())
-        .status()
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|error| format!("cargo build: {error}"))?;
+    let stdout = child.stdout.take().ok_or("cargo build: no stdout")?;
+    let mut tests = Vec::new();
+    for message in Message::parse_stream(BufReader::new(stdout)) {
+        let message = message.map_err(|error| format!("cargo build's output: {error}"))?;
+        let Message::CompilerArtifact(artifact) = message else {
+            continue;
+        };
+        let (Some(executable), true) = (artifact.executable, artifact.profile.test) else {
+            continue;
+        };
+        let manifest = artifact.manifest_path.as_std_path();
+        let package_dir = manifest
+            .parent()
+            .and_then(|dir| dir.canonicalize().ok())
+            .ok_or_else(|| format!("{}: no folder", manifest.display()))?;
+        tests.push(TestBinary {
+            package_dir,
+            kinds: artifact.target.kind,
+            name: artifact.target.name,
+            executable: executable.into_std_path_buf(),
+        });
+    }
+    let status = child
+        .wait()
         .map_err(|error| format!("cargo build: {error}"))?;
     if status.success() {
-        Ok(())
+        Ok(tests)
     } else {
         Err(format!("cargo {} failed ({status})", BUILD.join(" ")))
     }
