@@ -91,3 +91,39 @@ fn sighup_reloads_through_the_same_checks() {
     assert_eq!(program.next_line(), "SIGHUP: reloading");
     assert_eq!(program.next_line(), rejected);
 }
+
+mod session;
+
+/// The page's "Try it", run as shown: `try-it.txt` beside `Cargo.toml` is what it records.
+#[cfg(target_os = "linux")] // GNU sed's `-i`
+#[test]
+fn the_try_it_session_is_what_the_page_shows() {
+    let mut session = session::Session::new("terminal_1", "terminal_2");
+    session.before(
+        r#"printf 'greeting = "hello"\ntimeout_ms = 1500\n\n[limits]\nrequests_per_second = 100\nburst = 200\n' > /tmp/app.toml"#,
+        "",
+    );
+    session.start(
+        "cargo run -p ch10-06-config-reload -- --watch /tmp/app.toml",
+        env!("CARGO_BIN_EXE_ch10-06-config-reload"),
+        &["--watch", "/tmp/app.toml"],
+    );
+    let pid = session.pid();
+    session.placeholder("(pid 4242)", &format!("(pid {pid})"));
+    session.placeholder("kill -HUP 4242", &format!("kill -HUP {pid}"));
+    session.lines(2);
+    session.then("terminal_1_then");
+    session.beside(
+        "sed -i 's/1500/900/' /tmp/app.toml",
+        "GNU sed; on macOS: sed -i ''",
+    );
+    session.lines(1);
+    session.beside("sed -i 's/burst = 200/burst = 20/' /tmp/app.toml", "");
+    session.lines(1);
+    session.beside("kill -HUP 4242", "the pid terminal 1 shows");
+    session.lines(2);
+    session.beside("sed -i 's/burst = 20/burst = 250/' /tmp/app.toml", "");
+    session.lines(1);
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("try-it.txt");
+    session.finish(&file, "the_try_it_session_is_what_the_page_shows");
+}
