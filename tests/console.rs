@@ -46,9 +46,12 @@ fn blocks() -> Vec<Block> {
         .collect()
 }
 
-/// The ```console blocks of one page.
+/// The ```console blocks of one page, quoted ones (`> `) included.
 fn blocks_in(page: &str, text: &str) -> Vec<Block> {
-    let lines: Vec<&str> = text.lines().collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|line| line.trim_start().trim_start_matches('>'))
+        .collect();
     let mut found = Vec::new();
     let mut i = 0;
     while i < lines.len() {
@@ -274,4 +277,13 @@ fn a_command_is_read_with_its_line_and_without_its_comment() {
         selected(&["cargo", "run", "-p", "a", "--package", "b"]),
         ["a", "b"]
     );
+}
+
+#[test]
+fn a_quoted_console_block_is_read_too() {
+    let page = "> Try it:\n>\n> ```console\n> $ cargo run -p x -- --watch\n> ```\n";
+    let blocks = blocks_in("page.md", page);
+    assert_eq!(blocks.len(), 1);
+    assert_eq!(blocks[0].commands[0].text, "cargo run -p x -- --watch");
+    assert_eq!(blocks[0].commands[0].line, 4);
 }

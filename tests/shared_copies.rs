@@ -20,6 +20,13 @@ const COPIES: &[&[&str]] = &[
         "examples/ch10/10-09-search-path/tests/shown/mod.rs",
         "examples/ch10/10-11-distributing-packages/publishable/tests/shown/mod.rs",
     ],
+    // A page's "Try it" session, run as shown and recorded in `try-it.txt`.
+    &[
+        "examples/ch10/10-06-config-reload/tests/session/mod.rs",
+        "examples/ch10/10-06-asset-reload/tests/session/mod.rs",
+        "examples/ch10/10-06-async-server/tests/session/mod.rs",
+        "examples/ch10/10-06-script-reload/tests/session/mod.rs",
+    ],
 ];
 
 /// The file without its opening `//!` comment.

@@ -1,6 +1,7 @@
 //! Recipe 10.6, "Reloading the configuration of an async server". `cargo run -p
 //! ch10-06-async-server` runs a scripted demo; `cargo run -p ch10-06-async-server -- serve
-//! FILE.toml [--no-watch]` serves on 127.0.0.1 until SIGTERM or Ctrl-C (SIGHUP reloads).
+//! FILE.toml [--no-watch]` serves on 127.0.0.1 until SIGTERM or Ctrl-C (SIGHUP reloads), and
+//! `… -- ask ADDRESS NAME` sends it one request and prints the answer.
 
 use std::error::Error;
 use std::path::Path;
@@ -26,7 +27,10 @@ async fn main() -> ExitCode {
         [serve, path, no_watch] if serve == "serve" && no_watch == "--no-watch" => {
             run(Path::new(path), false).await
         }
-        _ => Err("usage: ch10-06-async-server [serve FILE.toml [--no-watch]]".into()),
+        [ask, addr, name] if ask == "ask" => ask_once(addr, name).await,
+        _ => Err(
+            "usage: ch10-06-async-server [serve FILE.toml [--no-watch] | ask ADDRESS NAME]".into(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -56,7 +60,9 @@ async fn run(path: &Path, watch_file: bool) -> Result<(), Box<dyn Error>> {
         }
     });
     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    println!("listening on {}", listener.local_addr()?);
+    // The pid, for `kill -HUP`.
+    let (addr, pid) = (listener.local_addr()?, std::process::id());
+    println!("listening on {addr} (pid {pid})");
     let cut = server::serve(listener, config, async {
         let signal = shutdown.wait().await;
         eprintln!("{signal}: stopped accepting, draining");
@@ -66,6 +72,18 @@ async fn run(path: &Path, watch_file: bool) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 // ANCHOR_END: run
+
+/// `ask ADDRESS NAME`: one request, as any line client (`nc`) would send it.
+async fn ask_once(addr: &str, name: &str) -> Result<(), Box<dyn Error>> {
+    let addr = addr
+        .parse()
+        .map_err(|error| format!("{addr}: not an address like 127.0.0.1:40113 ({error})"))?;
+    let answer = request(addr, name)
+        .await
+        .map_err(|error| format!("{addr}: {error}"))?;
+    println!("{answer}");
+    Ok(())
+}
 
 async fn demo() -> Result<(), Box<dyn Error>> {
     let dir = tempfile::tempdir()?;

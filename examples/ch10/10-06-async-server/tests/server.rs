@@ -13,6 +13,8 @@ use ch10_06_async_server::client::{Load, config_text, request};
 use ch10_06_async_server::reload::{self, Report, Triggers};
 use ch10_06_async_server::server;
 
+mod session;
+
 const DEADLINE: Duration = Duration::from_secs(10);
 
 fn save(path: &Path, text: &str) {
@@ -260,7 +262,11 @@ impl Spawned {
             addr: "127.0.0.1:0".parse().expect("address"),
             log,
         };
-        let addr = first.trim().strip_prefix("listening on ");
+        // `listening on ADDRESS (pid PID)`
+        let addr = first
+            .trim()
+            .strip_prefix("listening on ")
+            .and_then(|rest| rest.split(' ').next());
         match addr.and_then(|addr| addr.parse().ok()) {
             Some(addr) => spawned.addr = addr,
             None => panic!("no address in {first:?}; log: {:?}", spawned.log_line()),
@@ -379,4 +385,47 @@ fn a_bad_first_file_stops_the_binary_with_its_position() {
         String::from_utf8_lossy(&output.stderr),
         "error: app.toml:2:12: invalid type: integer `7`, expected a string\n"
     );
+}
+
+/// The page's "Try it", run as shown: `try-it.txt` beside `Cargo.toml` is what it records.
+/// Terminal 2's `cargo run -q -p ch10-06-async-server --` is the binary cargo built.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_try_it_session_is_what_the_page_shows() {
+    let program = env!("CARGO_BIN_EXE_ch10-06-async-server");
+    let mut session = session::Session::new("terminal_1", "terminal_2");
+    session.placeholder("cargo run -q -p ch10-06-async-server --", program);
+    session.before(
+        r#"printf 'version = 1\ngreeting = "Hello"\n' > /tmp/app.toml"#,
+        "",
+    );
+    session.start(
+        "cargo run -p ch10-06-async-server -- serve /tmp/app.toml",
+        program,
+        &["serve", "/tmp/app.toml"],
+    );
+    let listening = session.line();
+    let port = listening
+        .strip_prefix("listening on 127.0.0.1:")
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("no port in {listening:?}"));
+    session.placeholder("127.0.0.1:40113", &format!("127.0.0.1:{port}"));
+    let pid = session.pid();
+    session.placeholder("(pid 4242)", &format!("(pid {pid})"));
+    session.placeholder("kill -HUP 4242", &format!("kill -HUP {pid}"));
+    session.then("terminal_1_then");
+    let ask = "cargo run -q -p ch10-06-async-server -- ask 127.0.0.1:40113 Ada";
+    session.beside(ask, "");
+    session.beside(
+        r#"printf 'version = 2\ngreeting = "Hi"\n' > /tmp/app.toml"#,
+        "",
+    );
+    session.lines(1);
+    session.beside(ask, "");
+    session.beside("kill -HUP 4242", "the pid terminal 1 shows");
+    session.lines(1);
+    session.signal(libc::SIGINT, "^C");
+    session.lines(2);
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("try-it.txt");
+    session.finish(&file, "the_try_it_session_is_what_the_page_shows");
 }

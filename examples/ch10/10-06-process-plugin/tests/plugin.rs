@@ -451,26 +451,39 @@ fn tempfile_dir(what: &str) -> std::path::PathBuf {
     dir
 }
 
+/// The page's "Try it", run as shown: `try-it.txt` beside `Cargo.toml` is the command and what
+/// it printed (the command's `target/debug/greeter-plugin` is the binary cargo built).
 #[test]
 fn a_person_can_type_the_protocol() {
-    use std::process::Stdio;
-    let mut plugin = Command::new(env!("CARGO_BIN_EXE_greeter-plugin"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the plugin");
-    let mut stdin = plugin.stdin.take().expect("piped");
-    stdin
-        .write_all(
-            b"{\"Hello\":{\"protocol\":1}}\n{\"Greet\":{\"id\":1,\"name\":\"Ada\",\"count\":7}}\n",
-        )
-        .expect("write");
-    drop(stdin); // end of input: the plugin exits
-    let out = plugin.wait_with_output().expect("wait");
-    assert!(out.status.success());
+    let shown = r#"printf '%s\n' '{"Hello":{"protocol":1}}' '{"Greet":{"id":1,"name":"Ada","count":7}}' | target/debug/greeter-plugin"#;
+    let real = shown.replace(
+        "target/debug/greeter-plugin",
+        env!("CARGO_BIN_EXE_greeter-plugin"),
+    );
+    let out = Command::new("sh")
+        .args(["-c", &real])
+        .output()
+        .expect("run the pipeline");
+    assert!(out.status.success(), "{}", out.status);
+    let printed = String::from_utf8(out.stdout).expect("utf-8");
     assert_eq!(
-        String::from_utf8(out.stdout).expect("utf-8"),
+        printed,
         "{\"Hello\":{\"protocol\":1,\"name\":\"greeter v1\"}}\n\
          {\"Greeting\":{\"id\":1,\"text\":\"Hello, Ada! (greeting #7)\"}}\n"
     );
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("try-it.txt");
+    let recorded = format!(
+        "Recorded by the test `a_person_can_type_the_protocol` (`SNAPSHOTS=overwrite` rewrites \
+         it); do not edit.\nANCHOR: session\n$ {shown}\n{printed}ANCHOR_END: session\n"
+    );
+    let compared = snapbox::Assert::new()
+        .action_env(snapbox::assert::DEFAULT_ACTION_ENV)
+        .try_eq(
+            Some(&"recorded now"),
+            snapbox::Data::text(recorded),
+            snapbox::Data::read_from(&file, None).raw(),
+        );
+    if let Err(difference) = compared {
+        panic!("the session differs:\n{difference}");
+    }
 }

@@ -1,13 +1,17 @@
 //! A "Try it" session of the book, run as a reader runs it: terminal 1 starts the program,
 //! terminal 2 types shell commands beside it, terminal 1 shows what the program prints. The
-//! page shows `try-it.txt`, which this records: every command as typed and every line printed.
-//! Paths under `/tmp/` are made in a temporary directory, and a pid or a port the program
-//! prints is shown as the page's placeholder (`4242`, `40113`) and typed back as the real one.
+//! page shows `try-it.txt`, which this records: every command as typed and every line printed
+//! (standard output and error, as a terminal shows both). Paths under `/tmp/` are made in a
+//! temporary directory, and a pid or a port the program prints is shown as the page's
+//! placeholder (`4242`, `40113`) and typed back as the real one.
 
-use std::io::{BufRead, BufReader, Write};
+// Each package's sessions use part of this shared copy.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -62,7 +66,8 @@ impl Session {
             })
     }
 
-    /// From now on, `real` (a pid, a port) is shown as `shown`, and typed back as `real`.
+    /// `real` (a pid, a port) is shown as `shown`, everywhere in the session, and typed back as
+    /// `real` from now on.
     pub fn placeholder(&mut self, shown: &str, real: &str) {
         self.placeholders.push((shown.to_owned(), real.to_owned()));
     }
@@ -80,13 +85,13 @@ impl Session {
             output.status,
             String::from_utf8_lossy(&output.stderr)
         );
-        self.shown(&String::from_utf8_lossy(&output.stdout))
+        String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
     /// A shell command typed in terminal 1, before the program runs; `# comment` if not empty.
     pub fn before(&mut self, command: &str, comment: &str) {
         let printed = self.run_shell(command);
-        self.terminal_1.1 += &typed(command, comment);
+        self.terminal_1.1 += &typed(&self.real(command), comment);
         self.terminal_1.1 += &printed;
     }
 
@@ -97,16 +102,27 @@ impl Session {
             .current_dir(self.dir.path())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|error| panic!("{program}: {error}"));
-        let stdout = child.stdout.take().expect("its output");
         let (sender, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = sender.send(line);
-            }
-        });
-        self.terminal_1.1 += &typed(shown, "");
+        let stdout = child
+            .stdout
+            .take()
+            .map(|out| Box::new(out) as Box<dyn Read + Send>);
+        let stderr = child
+            .stderr
+            .take()
+            .map(|err| Box::new(err) as Box<dyn Read + Send>);
+        for stream in [stdout, stderr].into_iter().flatten() {
+            let sender = sender.clone();
+            thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let _ = sender.send(line);
+                }
+            });
+        }
+        self.terminal_1.1 += &typed(&self.real(shown), "");
         self.stdin = child.stdin.take();
         self.program = Some(child);
         self.lines = Some(lines);
@@ -117,13 +133,12 @@ impl Session {
         self.program.as_ref().expect("started").id().to_string()
     }
 
-    /// The next line the program prints, as the page shows it, recorded in terminal 1.
+    /// The next line the program prints, recorded in terminal 1.
     pub fn line(&mut self) -> String {
         let lines = self.lines.as_ref().expect("started");
         let line = lines
             .recv_timeout(DEADLINE)
             .unwrap_or_else(|_| panic!("no line within {DEADLINE:?}; so far:\n{}", self.so_far()));
-        let line = self.shown(&line);
         self.terminal_1.1 += &format!("{line}\n");
         line
     }
@@ -140,14 +155,11 @@ impl Session {
         let lines = self.lines.as_ref().expect("started");
         let until = Instant::now() + quiet;
         let mut printed = Vec::new();
-        loop {
-            match lines.recv_timeout(until.saturating_duration_since(Instant::now())) {
-                Ok(line) => printed.push(line),
-                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
-            }
+        // Ends at the deadline, or when the program has exited and closed its output.
+        while let Ok(line) = lines.recv_timeout(until.saturating_duration_since(Instant::now())) {
+            printed.push(line);
         }
         for line in printed {
-            let line = self.shown(&line);
             self.terminal_1.1 += &format!("{line}\n");
         }
     }
@@ -157,13 +169,13 @@ impl Session {
         let real = self.real(line);
         let stdin = self.stdin.as_mut().expect("started");
         writeln!(stdin, "{real}").expect("type a line");
-        self.terminal_1.1 += &format!("{line}\n");
+        self.terminal_1.1 += &format!("{real}\n");
     }
 
     /// A shell command typed in terminal 2 while the program runs; then the lines it prints.
     pub fn beside(&mut self, command: &str, comment: &str) {
         let printed = self.run_shell(command);
-        self.terminal_2.1 += &typed(command, comment);
+        self.terminal_2.1 += &typed(&self.real(command), comment);
         self.terminal_2.1 += &printed;
     }
 
@@ -183,29 +195,22 @@ impl Session {
         self.terminal_1.1 += shown;
     }
 
-    /// Ends the session (the program is killed and reaped) and compares the blocks with `file`,
-    /// which `test` writes.
-    pub fn finish(mut self, file: &Path, test: &str) {
+    /// Ends the session (the program is killed and reaped when the session drops) and returns
+    /// its blocks as the page shows them, terminal 2's second: (anchor, text).
+    pub fn blocks(&mut self) -> Vec<(String, String)> {
         self.quiet(Duration::from_millis(300));
-        let last = std::mem::take(&mut self.terminal_1);
-        self.blocks.push(last);
-        self.blocks.insert(1, std::mem::take(&mut self.terminal_2));
-        let mut recorded = format!(
-            "Recorded by the test `{test}` (`SNAPSHOTS=overwrite` rewrites it); do not edit.\n"
-        );
-        for (anchor, text) in &self.blocks {
-            recorded += &format!("ANCHOR: {anchor}\n{text}ANCHOR_END: {anchor}\n");
-        }
-        let compared = snapbox::Assert::new()
-            .action_env(snapbox::assert::DEFAULT_ACTION_ENV)
-            .try_eq(
-                Some(&"recorded now"),
-                snapbox::Data::text(recorded),
-                snapbox::Data::read_from(file, None).raw(),
-            );
-        if let Err(difference) = compared {
-            panic!("the session differs:\n{difference}");
-        }
+        let mut blocks = std::mem::take(&mut self.blocks);
+        blocks.push(std::mem::take(&mut self.terminal_1));
+        blocks.insert(1, std::mem::take(&mut self.terminal_2));
+        blocks
+            .into_iter()
+            .map(|(anchor, text)| (anchor, self.shown(&text)))
+            .collect()
+    }
+
+    /// Ends the session and compares its blocks with `file`, which `test` writes.
+    pub fn finish(mut self, file: &Path, test: &str) {
+        compare(&self.blocks(), file, test);
     }
 
     fn so_far(&self) -> String {
@@ -219,6 +224,26 @@ impl Drop for Session {
             let _ = program.kill();
             let _ = program.wait();
         }
+    }
+}
+
+/// Compares a session's blocks with `file`, which `test` writes (`SNAPSHOTS=overwrite`).
+pub fn compare(blocks: &[(String, String)], file: &Path, test: &str) {
+    let mut recorded = format!(
+        "Recorded by the test `{test}` (`SNAPSHOTS=overwrite` rewrites it); do not edit.\n"
+    );
+    for (anchor, text) in blocks {
+        recorded += &format!("ANCHOR: {anchor}\n{text}ANCHOR_END: {anchor}\n");
+    }
+    let compared = snapbox::Assert::new()
+        .action_env(snapbox::assert::DEFAULT_ACTION_ENV)
+        .try_eq(
+            Some(&"recorded now"),
+            snapbox::Data::text(recorded),
+            snapbox::Data::read_from(file, None).raw(),
+        );
+    if let Err(difference) = compared {
+        panic!("the session differs:\n{difference}");
     }
 }
 
