@@ -15,7 +15,7 @@ fn run(extra: &[&str]) -> Session {
     let mut args = vec!["--watch", "/tmp/level.txt"];
     args.extend(extra);
     session.start(
-        &format!("cargo run -p ch10-06-asset-reload -- {}", args.join(" ")),
+        &format!("cargo run -q -p ch10-06-asset-reload -- {}", args.join(" ")),
         env!("CARGO_BIN_EXE_ch10-06-asset-reload"),
         &args,
     );

@@ -400,7 +400,7 @@ fn the_try_it_session_is_what_the_page_shows() {
         "",
     );
     session.start(
-        "cargo run -p ch10-06-async-server -- serve /tmp/app.toml",
+        "cargo run -q -p ch10-06-async-server -- serve /tmp/app.toml",
         program,
         &["serve", "/tmp/app.toml"],
     );

@@ -104,7 +104,7 @@ fn the_try_it_session_is_what_the_page_shows() {
         "",
     );
     session.start(
-        "cargo run -p ch10-06-config-reload -- --watch /tmp/app.toml",
+        "cargo run -q -p ch10-06-config-reload -- --watch /tmp/app.toml",
         env!("CARGO_BIN_EXE_ch10-06-config-reload"),
         &["--watch", "/tmp/app.toml"],
     );

@@ -14,7 +14,7 @@ fn the_try_it_session_is_what_the_page_shows() {
         "",
     );
     session.start(
-        "cargo run -p ch10-06-script-reload -- --watch /tmp/greeter.rhai",
+        "cargo run -q -p ch10-06-script-reload -- --watch /tmp/greeter.rhai",
         env!("CARGO_BIN_EXE_ch10-06-script-reload"),
         &["--watch", "/tmp/greeter.rhai"],
     );

@@ -3,7 +3,8 @@
 //! page shows `try-it.txt`, which this records: every command as typed and every line printed
 //! (standard output and error, as a terminal shows both). Paths under `/tmp/` are made in a
 //! temporary directory, and a pid or a port the program prints is shown as the page's
-//! placeholder (`4242`, `40113`) and typed back as the real one.
+//! placeholder (`4242`, `40113`) and typed back as the real one. The program is the binary
+//! cargo built, shown as `cargo run -q …`, which prints nothing of its own around it.
 
 // Each package's sessions use part of this shared copy.
 #![allow(dead_code)]
