@@ -52,30 +52,9 @@ fn root() -> PathBuf {
         .to_owned()
 }
 
-/// The version under `[workspace.metadata.tools]` in the root Cargo.toml.
-fn pinned(tool: &str) -> Result<String, String> {
-    let manifest = fs::read_to_string(root().join("Cargo.toml"))
-        .map_err(|e| format!("cannot read Cargo.toml: {e}"))?;
-    let mut in_tools = false;
-    for line in manifest.lines() {
-        let line = line.trim();
-        if line.starts_with('[') {
-            in_tools = line == "[workspace.metadata.tools]";
-        } else if in_tools
-            && let Some((key, value)) = line.split_once('=')
-            && key.trim() == tool
-        {
-            return Ok(value.trim().trim_matches('"').to_owned());
-        }
-    }
-    Err(format!(
-        "no `{tool} = \"…\"` under [workspace.metadata.tools] in Cargo.toml"
-    ))
-}
-
 /// The pinned mdBook, installed into `.tools/` when missing or of another version.
 fn mdbook_binary() -> Result<PathBuf, String> {
-    let version = pinned("mdbook")?;
+    let version = book_support::workspace::pinned_tool("mdbook")?;
     let tools = root().join(".tools");
     let binary = tools
         .join("bin")

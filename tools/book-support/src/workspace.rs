@@ -44,6 +44,22 @@ fn metadata() -> Metadata {
         .unwrap_or_else(|e| panic!("cargo metadata: {e}"))
 }
 
+/// The version of `tool` pinned under `[workspace.metadata.tools]` in the root `Cargo.toml`,
+/// the one place the book pins its tools.
+pub fn pinned_tool(tool: &str) -> Result<String, String> {
+    let metadata = MetadataCommand::new()
+        .manifest_path(root().join("Cargo.toml"))
+        .no_deps()
+        .exec()
+        .map_err(|error| format!("cargo metadata: {error}"))?;
+    metadata.workspace_metadata["tools"][tool]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            format!("no `{tool} = \"…\"` under [workspace.metadata.tools] in Cargo.toml")
+        })
+}
+
 fn relative(dir: &Utf8Path) -> String {
     let dir = dir.as_std_path();
     let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
