@@ -62,7 +62,7 @@ fn many_reloads_and_faults_leave_no_process_fd_or_thread_behind() {
     let timeouts = Timeouts {
         start: Duration::from_secs(20),
         call: Duration::from_secs(20),
-        stop: Duration::from_millis(50),
+        stop: Duration::from_millis(20),
     };
     let (fds, tasks) = (open_fds(), threads());
     assert_eq!(children(), Vec::<String>::new(), "no children before");
