@@ -176,6 +176,16 @@ pub fn classify(
                 None
             }
         };
+        let uses = match rust_uses::scan(&exp.text) {
+            Ok(uses) => uses,
+            Err(error) => {
+                errors.push(format!(
+                    "{at}: a Rust block that does not lex as Rust ({error}): fix it, or fence \
+                     it as what it is"
+                ));
+                continue;
+            }
+        };
         blocks.push(Block {
             chapter: shown.to_owned(),
             line: src.fence_line,
@@ -183,7 +193,7 @@ pub fn classify(
             info: src.info.clone(),
             included,
             skeptic_name_suffix,
-            uses: rust_uses::scan(&exp.text),
+            uses,
         });
     }
     let mut copy = copy_lines.join("\n");

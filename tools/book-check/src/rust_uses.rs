@@ -1,14 +1,15 @@
 //! What a piece of Rust code refers to outside itself, read from its tokens: the crates its
 //! paths start from, and whether it declares modules that live in other files. Used by
-//! build.rs (which blocks may show mdBook's Run button) and by the root crate's
-//! `tests/run_it_locally.rs` (which dependencies a recipe's program needs). Standard library only.
+//! build.rs to decide which blocks may show mdBook's Run button.
 //!
-//! This is a lexical scan, not a compiler: comments and literals are skipped, `use` trees,
-//! `extern crate` and every path root (`name::…`) are collected, and names the code declares
-//! itself (`mod x`, `use a::x`, `use a as x`) are left out. Callers decide which of the
-//! remaining names are crates (by looking them up in `Cargo.lock`).
+//! This reads tokens, not meaning: proc-macro2 lexes the code (comments dropped, literals
+//! whole), then `use` trees, `extern crate` and every path root (`name::…`) are collected, and
+//! names the code declares itself (`mod x`, `use a::x`, `use a as x`) are left out. Callers
+//! decide which of the remaining names are crates (by looking them up in `Cargo.lock`).
 
 use std::collections::BTreeSet;
+
+use proc_macro2::{Delimiter, LexError, Spacing, TokenStream, TokenTree};
 
 /// Crates every Rust program has.
 pub const STANDARD_CRATES: &[&str] = &["std", "core", "alloc", "proc_macro", "test"];
@@ -37,118 +38,6 @@ pub fn unhide(code: &str) -> String {
     out
 }
 
-/// The code with comments, strings and character literals replaced by spaces (lines kept).
-pub fn strip_comments_and_literals(code: &str) -> String {
-    let chars: Vec<char> = code.chars().collect();
-    let mut out = String::with_capacity(code.len());
-    let blank = |c: char| if c == '\n' { '\n' } else { ' ' };
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        if c == '/' && next == Some('/') {
-            while i < chars.len() && chars[i] != '\n' {
-                out.push(' ');
-                i += 1;
-            }
-        } else if c == '/' && next == Some('*') {
-            let mut depth = 0;
-            while i < chars.len() {
-                if chars[i] == '/' && chars.get(i + 1) == Some(&'*') {
-                    depth += 1;
-                    out.push_str("  ");
-                    i += 2;
-                } else if chars[i] == '*' && chars.get(i + 1) == Some(&'/') {
-                    depth -= 1;
-                    out.push_str("  ");
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    out.push(blank(chars[i]));
-                    i += 1;
-                }
-            }
-        } else if (c == 'r' || (c == 'b' && next == Some('r')))
-            && !prev_is_ident(&chars, i)
-            && raw_string_start(&chars, i + usize::from(c == 'b')).is_some()
-        {
-            let start = i + usize::from(c == 'b');
-            let hashes = raw_string_start(&chars, start).unwrap_or(0);
-            // Skip `r`, the hashes and the quote, then find `"` followed by as many hashes.
-            let mut j = start + 1 + hashes + 1;
-            while j < chars.len() {
-                if chars[j] == '"' && (0..hashes).all(|k| chars.get(j + 1 + k) == Some(&'#')) {
-                    j += 1 + hashes;
-                    break;
-                }
-                j += 1;
-            }
-            for &skipped in &chars[i..j.min(chars.len())] {
-                out.push(blank(skipped));
-            }
-            i = j;
-        } else if c == '"' {
-            out.push(' ');
-            i += 1;
-            while i < chars.len() && chars[i] != '"' {
-                if chars[i] == '\\' {
-                    out.push(' ');
-                    i += 1;
-                }
-                if i < chars.len() {
-                    out.push(blank(chars[i]));
-                    i += 1;
-                }
-            }
-            out.push(' ');
-            i += 1;
-        } else if c == '\'' {
-            // A character literal ('a', '\n', '\u{1F600}'), or a lifetime ('a) left as is.
-            let end = if next == Some('\\') {
-                chars[i + 2..]
-                    .iter()
-                    .position(|&ch| ch == '\'')
-                    .map(|p| i + 2 + p)
-            } else if chars.get(i + 2) == Some(&'\'') {
-                Some(i + 2)
-            } else {
-                None
-            };
-            match end {
-                Some(end) => {
-                    for _ in i..=end {
-                        out.push(' ');
-                    }
-                    i = end + 1;
-                }
-                None => {
-                    out.push(c);
-                    i += 1;
-                }
-            }
-        } else {
-            out.push(c);
-            i += 1;
-        }
-    }
-    out
-}
-
-fn prev_is_ident(chars: &[char], i: usize) -> bool {
-    i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '_')
-}
-
-/// At `r` of `r"…"` or `r#"…"#`: the number of hashes.
-fn raw_string_start(chars: &[char], i: usize) -> Option<usize> {
-    if chars.get(i) != Some(&'r') {
-        return None;
-    }
-    let hashes = chars[i + 1..].iter().take_while(|&&c| c == '#').count();
-    (chars.get(i + 1 + hashes) == Some(&'"')).then_some(hashes)
-}
-
 #[derive(Debug, PartialEq)]
 enum Token {
     Ident(String),
@@ -157,33 +46,42 @@ enum Token {
     Punct(char),
 }
 
-fn tokens(code: &str) -> Vec<Token> {
-    let chars: Vec<char> = code.chars().collect();
-    let mut found = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c.is_alphabetic() || c == '_' {
-            let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                i += 1;
+/// The code's tokens in order, each group as its opening delimiter, its tokens and its closing
+/// one; literals are left out (nothing in them is a path).
+fn tokens(code: &str) -> Result<Vec<Token>, LexError> {
+    fn flatten(stream: TokenStream, found: &mut Vec<Token>) {
+        // proc-macro2 gives `::` as two puncts, the first joined to the second.
+        let mut after_joint_colon = false;
+        for tree in stream {
+            let joint_colon = matches!(&tree, TokenTree::Punct(p)
+                if p.as_char() == ':' && p.spacing() == Spacing::Joint && !after_joint_colon);
+            match tree {
+                TokenTree::Punct(punct) if punct.as_char() == ':' && after_joint_colon => {
+                    found.pop();
+                    found.push(Token::PathSep);
+                }
+                TokenTree::Punct(punct) => found.push(Token::Punct(punct.as_char())),
+                TokenTree::Ident(ident) => found.push(Token::Ident(ident.to_string())),
+                TokenTree::Group(group) => {
+                    let (open, close) = match group.delimiter() {
+                        Delimiter::Brace => (Some('{'), Some('}')),
+                        Delimiter::Parenthesis => (Some('('), Some(')')),
+                        Delimiter::Bracket => (Some('['), Some(']')),
+                        Delimiter::None => (None, None),
+                    };
+                    found.extend(open.map(Token::Punct));
+                    flatten(group.stream(), found);
+                    found.extend(close.map(Token::Punct));
+                }
+                TokenTree::Literal(_) => {}
             }
-            found.push(Token::Ident(chars[start..i].iter().collect()));
-        } else if c.is_ascii_digit() {
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                i += 1;
-            }
-        } else if c == ':' && chars.get(i + 1) == Some(&':') {
-            found.push(Token::PathSep);
-            i += 2;
-        } else {
-            if !c.is_whitespace() {
-                found.push(Token::Punct(c));
-            }
-            i += 1;
+            after_joint_colon = joint_colon;
         }
     }
-    found
+    let stream: TokenStream = code.parse()?;
+    let mut found = Vec::new();
+    flatten(stream, &mut found);
+    Ok(found)
 }
 
 /// What a piece of code refers to outside itself.
@@ -196,10 +94,10 @@ pub struct Uses {
     pub file_modules: BTreeSet<String>,
 }
 
-/// Scans Rust code (rustdoc hidden lines included, see [`unhide`]).
-pub fn scan(code: &str) -> Uses {
-    let code = strip_comments_and_literals(&unhide(code));
-    let tokens = tokens(&code);
+/// Scans Rust code (rustdoc hidden lines included, see [`unhide`]); fails if it does not lex
+/// as Rust (an unclosed string or delimiter, say).
+pub fn scan(code: &str) -> Result<Uses, String> {
+    let tokens = tokens(&unhide(code)).map_err(|error| error.to_string())?;
     let ident = |i: usize| match tokens.get(i) {
         Some(Token::Ident(name)) => Some(name.as_str()),
         _ => None,
@@ -298,10 +196,10 @@ pub fn scan(code: &str) -> Uses {
                 && !is_primitive(r)
         })
         .collect();
-    Uses {
+    Ok(Uses {
         roots,
         file_modules,
-    }
+    })
 }
 
 fn is_primitive(name: &str) -> bool {
@@ -325,19 +223,4 @@ fn is_primitive(name: &str) -> bool {
             | "u128"
             | "usize"
     )
-}
-
-/// The paths a program names in its string literals that start with one of `prefixes`
-/// (`"crates/ch10-plugin/src"`): files of the repository it reads when it runs.
-pub fn repository_paths(code: &str, prefixes: &[&str]) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
-    for piece in code.split('"').skip(1).step_by(2) {
-        if prefixes.iter().any(|p| piece.starts_with(p))
-            && !piece.contains(char::is_whitespace)
-            && !piece.contains('{')
-        {
-            found.insert(piece.to_owned());
-        }
-    }
-    found
 }

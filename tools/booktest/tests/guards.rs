@@ -196,11 +196,31 @@ mod rust_uses {
             "use serde::Deserialize;\nmod toml; // a module named like a crate\n\
              # use std::fs;\nfn f() { let s = \"notify::x\"; toml::NAME; ::toml::from_str(s); \
              arc_swap::ArcSwap::new(1); }\n#[cfg(test)]\nmod tests;\n",
-        );
+        )
+        .expect("lexes");
         let roots: Vec<&str> = uses.roots.iter().map(String::as_str).collect();
         assert_eq!(roots, ["arc_swap", "serde", "toml"]);
         let modules: Vec<&str> = uses.file_modules.iter().map(String::as_str).collect();
         assert_eq!(modules, ["tests", "toml"]);
+    }
+
+    #[test]
+    fn paths_in_literals_comments_and_lifetimes_are_not_crates() {
+        let uses = scan(
+            "/* a /* nested */ serde::x */ fn f<'a>(s: &'a str) -> char {\n\
+             let _ = (r#\"notify::x \"quoted\" \"#, b\"libc::y\", '\\'', c\"z::w\");\n\
+             /// a doc comment naming tokio::spawn\n\
+             let v = Vec::<u8>::new(); regex::Regex::new(s); 'x'\n}\n",
+        )
+        .expect("lexes");
+        let roots: Vec<&str> = uses.roots.iter().map(String::as_str).collect();
+        assert_eq!(roots, ["Vec", "regex"]);
+    }
+
+    #[test]
+    fn code_that_does_not_lex_is_an_error() {
+        assert!(scan("fn main() { let s = \"never closed; }\n").is_err());
+        assert!(scan("fn main() {\n").is_err());
     }
 }
 

@@ -133,6 +133,29 @@ mod pages {
         assert!(checked > 10, "only {checked} pages found");
     }
 
+    /// A Rust block the lexer cannot read is refused where its uses are read (for the Run
+    /// button), naming its page and line.
+    #[test]
+    fn a_rust_block_that_does_not_lex_is_refused() {
+        use book_check::classify::{Doc, classify};
+        let source = "# A page\n\n```rust\nfn main() {\n    let s = \"never closed;\n}\n```\n";
+        let (mut blocks, mut errors) = (Vec::new(), Vec::new());
+        let doc = Doc {
+            shown: "src/ch10/page.md",
+            chapter_dir: &root().join("src/ch10"),
+            source,
+            expanded: source,
+            stem: "page",
+        };
+        classify(&root(), &doc, &mut blocks, &mut errors);
+        assert!(blocks.is_empty());
+        let first = errors.first().map(String::as_str).unwrap_or_default();
+        assert!(
+            first.starts_with("src/ch10/page.md:3: a Rust block that does not lex as Rust"),
+            "{errors:#?}"
+        );
+    }
+
     #[test]
     fn a_block_coloured_as_rust_must_be_fenced_rust() {
         let line = line_of(PAGE, "commands.rs:match}}") - 1;

@@ -230,7 +230,9 @@ fn polling_hands_out_only_whole_levels_during_in_place_saves() {
             drop(file);
             // Bursts of nine, then a pause long enough for a level to be handed out (nine, so
             // that the pauses fall after level 2 and level 3 in turn).
-            thread::sleep(Duration::from_millis([0, 1, 2, 0, 1, 2, 0, 1, 60][save % 9]));
+            thread::sleep(Duration::from_millis(
+                [0, 1, 2, 0, 1, 2, 0, 1, 60][save % 9],
+            ));
         }
         longest
     });
