@@ -1,6 +1,6 @@
 //! Checks of mdBook include directives, shared by build.rs (which fails the build on them) and
-//! the tests of the checks themselves. Hand-written because mdBook's own preprocessor reports
-//! none of these: it renders a missing file or a misspelled anchor as an empty block, silently.
+//! the tests of the checks themselves. Hand-written because mdBook's own preprocessor does not
+//! fail on them: it renders a misspelled anchor as an empty block without a word.
 
 use std::fs;
 use std::path::{Component, Path, PathBuf};
