@@ -39,6 +39,11 @@ pub enum LoadError {
     Incomplete {
         file: PathBuf,
     },
+    /// Larger than `MAX_LIBRARY_BYTES`: it is read into memory and copied before it is loaded.
+    TooLarge {
+        file: PathBuf,
+        len: u64,
+    },
     /// The dynamic loader refused it: not a library, truncated, another architecture…
     NotALibrary {
         file: PathBuf,
@@ -79,7 +84,7 @@ impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use LoadError::{
             FirstCallFailed, Incomplete, Io, MissingSymbol, NotAFile, NotALibrary,
-            OutsidePluginDir, WritableByOthers, WrongAbiVersion, WrongOwner,
+            OutsidePluginDir, TooLarge, WritableByOthers, WrongAbiVersion, WrongOwner,
         };
         match self {
             OutsidePluginDir { file, dir } => write!(
@@ -110,6 +115,11 @@ impl fmt::Display for LoadError {
             Incomplete { file, .. } => write!(
                 f,
                 "{}: shorter than its ELF headers say (still being written?)",
+                file.display()
+            ),
+            TooLarge { file, len } => write!(
+                f,
+                "{}: {len} bytes, more than a plugin may have ({MAX_LIBRARY_BYTES})",
                 file.display()
             ),
             NotALibrary { file, reason } => {
@@ -256,8 +266,22 @@ impl PluginDir {
             return Err(LoadError::NotAFile { file });
         }
         check_owner_and_mode(&file, &metadata, self.us)?;
+        let too_large = |len| LoadError::TooLarge {
+            file: file.clone(),
+            len,
+        };
+        if metadata.len() > MAX_LIBRARY_BYTES {
+            return Err(too_large(metadata.len()));
+        }
+        // At most one byte more than allowed: the file may grow after the fstat.
         let mut bytes = Vec::new();
-        opened.read_to_end(&mut bytes).map_err(io_error)?;
+        (&mut opened)
+            .take(MAX_LIBRARY_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io_error)?;
+        if bytes.len() as u64 > MAX_LIBRARY_BYTES {
+            return Err(too_large(bytes.len() as u64));
+        }
         // dlopen maps a library the linker is still writing, then we die of SIGBUS.
         if elf_bytes_needed(&bytes).is_some_and(|needed| needed > bytes.len() as u64) {
             return Err(LoadError::Incomplete { file });
@@ -277,6 +301,10 @@ impl PluginDir {
     }
     // ANCHOR_END: read_checked
 }
+
+/// The largest library the host reads (a debug build of the plugin is under 1 MB): the file
+/// is read into memory, then written to a private copy.
+pub const MAX_LIBRARY_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Names are never reused in this process: dlopen caches libraries by path.
 static NEXT_COPY: AtomicU64 = AtomicU64::new(1);
@@ -510,15 +538,28 @@ pub fn call_with_buffer(mut call: impl FnMut(*mut OutBuf) -> Status) -> Result<S
 }
 
 /// The value of `GREETER_ABI_VERSION` in a library's file, read from its bytes without
-/// loading it; `None` if the file has no such symbol, or is not a format `object` reads here
-/// (then `check_abi_version` decides, after `dlopen`).
+/// loading it, where `export_greeter!` puts it: a 4-byte constant in read-only data, which
+/// the loader maps as it is. `None` when the file does not show it that way (not ELF, no
+/// section headers, the symbol not in the library's own dynamic symbols, or in writable data
+/// that an initialiser could change): then only `check_abi_version`, after `dlopen`, decides.
 fn declared_abi_version(bytes: &[u8]) -> Option<u32> {
-    use object::{Object, ObjectSection, ObjectSymbol};
+    use object::{Object, ObjectSection, ObjectSymbol, SectionKind, SymbolKind};
     let file = object::File::parse(bytes).ok()?;
     let symbol = file
         .dynamic_symbols()
         .find(|symbol| symbol.name() == Ok(symbols::ABI_VERSION))?;
+    if symbol.kind() != SymbolKind::Data || symbol.size() != 4 {
+        return None;
+    }
     let section = file.section_by_index(symbol.section_index()?).ok()?;
+    // Read-only and not relocated at load (`.rodata`, which a linker may mark as mergeable
+    // strings too); not `.data`, `.bss` or `.data.rel.ro`.
+    if !matches!(
+        section.kind(),
+        SectionKind::ReadOnlyData | SectionKind::ReadOnlyString
+    ) {
+        return None;
+    }
     let value: [u8; 4] = section
         .data_range(symbol.address(), 4)
         .ok()??

@@ -273,6 +273,18 @@ fn a_fifo_in_the_plugin_directory_is_refused_without_blocking() {
 }
 
 #[test]
+fn a_file_too_large_to_read_is_refused_before_it_is_read() {
+    let mut t = Setup::new(&built().v1);
+    let huge = t.dir.path().join("huge.so");
+    // A sparse file: its length says 1 GiB, and no disk space is used.
+    fs::File::create(&huge)
+        .and_then(|file| file.set_len(4 * ch10_06_plugin_host::plugin::MAX_LIBRARY_BYTES))
+        .expect("a sparse file");
+    let error = t.assert_refused(&huge);
+    assert!(matches!(error, LoadError::TooLarge { .. }), "{error:?}");
+}
+
+#[test]
 fn a_panic_in_the_plugin_is_an_error_and_the_state_is_unchanged() {
     let mut t = Setup::new(&built().v1);
     t.host.greet("Ada").unwrap();
