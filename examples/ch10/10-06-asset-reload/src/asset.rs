@@ -44,7 +44,8 @@ pub struct Stamp {
     /// another one, whatever its mtime.
     pub file: (u64, u64),
     /// When the inode last changed (ctime: seconds, nanoseconds). A tool that puts the old
-    /// mtime back after a write (`cp -p`, `rsync -t`, `tar`) cannot put this one back.
+    /// mtime back after writing in place (`cp -p`, `touch -r`, `rsync --inplace -t`) cannot
+    /// put this one back.
     pub changed: (i64, i64),
 }
 

@@ -77,6 +77,14 @@ fn polling_sees_a_same_length_save_within_one_mtime_tick() {
         .expect("the clock can go an hour further");
     set_mtime(&path, an_hour_ahead).expect("recent mtime");
     let (mut polled, _) = PolledFile::open(&path).expect("open");
+    // Recent, so each check reads the content though the stamp is unchanged: that read, not
+    // the ctime, is what sees the save below where ctimes are as coarse as mtimes.
+    assert_eq!(polled.check().expect("check"), None);
+    assert_eq!(
+        polled.content_reads(),
+        2,
+        "a recent file is read at each check"
+    );
     let before = Stamp::of(&path).expect("stat");
     fs::write(&path, LEVEL_3).expect("write in place");
     set_mtime(&path, before.modified).expect("same tick");
@@ -94,7 +102,8 @@ fn polling_sees_a_same_length_save_within_one_mtime_tick() {
 
 /// A same-length edit *in place* that puts an old mtime back (`touch -r`, `cp -p` onto the
 /// file) leaves mtime, length and file as they were: on Unix the ctime, which no call can set,
-/// shows it. Off Unix it is missed. Replaced by a new file (a rename), it is seen anyway.
+/// shows it. Replaced by a new file (a rename), it is seen by its inode. Off Unix the stamp
+/// has neither, and both are missed.
 #[cfg(unix)]
 #[test]
 fn polling_sees_a_same_length_edit_in_place_that_restores_an_old_mtime() {
