@@ -1,7 +1,8 @@
 //! A "Try it" session of the book, run as a reader runs it: terminal 1 starts the program,
 //! terminal 2 types shell commands beside it, terminal 1 shows what the program prints. The
 //! page shows `try-it.txt`, which this records: every command as typed and every line printed
-//! (standard output and error, as a terminal shows both). Paths under `/tmp/` are made in a
+//! (standard output and error, as a terminal shows both; the program's two streams are read
+//! apart, so a line on one is not ordered against a line on the other). Paths under `/tmp/` are made in a
 //! temporary directory, and a pid or a port the program prints is shown as the page's
 //! placeholder (`4242`, `40113`) and typed back as the real one. The program is the binary
 //! cargo built, shown as `cargo run -q …`, which prints nothing of its own around it.
@@ -73,20 +74,39 @@ impl Session {
         self.placeholders.push((shown.to_owned(), real.to_owned()));
     }
 
+    /// Runs `command` with `sh`, its standard error into its output as in a terminal, for at
+    /// most `DEADLINE`; returns what it printed.
     fn run_shell(&self, command: &str) -> String {
-        let output = Command::new("sh")
+        let mut shell = Command::new("sh")
             .arg("-c")
-            .arg(self.real(command))
+            .arg(format!("{{ {}\n}} 2>&1", self.real(command)))
             .current_dir(self.dir.path())
-            .output()
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
             .unwrap_or_else(|error| panic!("sh -c {command:?}: {error}"));
-        assert!(
-            output.status.success(),
-            "{command}: {}\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        let mut stdout = shell.stdout.take().expect("piped");
+        // Read on a thread, so a command that prints much cannot block on a full pipe.
+        let printed = thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stdout.read_to_string(&mut text);
+            text
+        });
+        let deadline = Instant::now() + DEADLINE;
+        let status = loop {
+            match shell.try_wait().expect("wait for sh") {
+                Some(status) => break status,
+                None if Instant::now() < deadline => thread::sleep(Duration::from_millis(5)),
+                None => {
+                    let _ = shell.kill();
+                    let _ = shell.wait();
+                    panic!("{command}: still running after {DEADLINE:?}; killed");
+                }
+            }
+        };
+        let printed = printed.join().expect("the reader thread");
+        assert!(status.success(), "{command}: {status}\n{printed}");
+        printed
     }
 
     /// A shell command typed in terminal 1, before the program runs; `# comment` if not empty.
@@ -137,9 +157,13 @@ impl Session {
     /// The next line the program prints, recorded in terminal 1.
     pub fn line(&mut self) -> String {
         let lines = self.lines.as_ref().expect("started");
-        let line = lines
-            .recv_timeout(DEADLINE)
-            .unwrap_or_else(|_| panic!("no line within {DEADLINE:?}; so far:\n{}", self.so_far()));
+        let line = lines.recv_timeout(DEADLINE).unwrap_or_else(|error| {
+            let why = match error {
+                mpsc::RecvTimeoutError::Timeout => format!("no line within {DEADLINE:?}"),
+                mpsc::RecvTimeoutError::Disconnected => "the program closed its output".into(),
+            };
+            panic!("{why}; so far:\n{}", self.so_far())
+        });
         self.terminal_1.1 += &format!("{line}\n");
         line
     }
