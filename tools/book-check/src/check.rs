@@ -195,3 +195,39 @@ pub fn is_hidden(line: &str) -> bool {
     let trimmed = line.trim_start();
     trimmed.starts_with("# ") || trimmed == "#"
 }
+
+/// The Markdown files under `src_dir` that are neither a chapter of `SUMMARY.md` (`chapters`,
+/// relative to `src_dir`) nor included by one (`included`, absolute): mdBook renders none of
+/// them, and nothing checks them. One error each, naming the file.
+pub fn unlisted_pages(src_dir: &Path, chapters: &[PathBuf], included: &[PathBuf]) -> Vec<String> {
+    let mut errors = Vec::new();
+    let mut dirs = vec![src_dir.to_owned()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for path in entries.flatten().map(|entry| entry.path()) {
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let Ok(relative) = path.strip_prefix(src_dir) else {
+                continue;
+            };
+            let listed = relative == Path::new("SUMMARY.md")
+                || chapters.iter().any(|chapter| chapter == relative)
+                || included
+                    .iter()
+                    .any(|file| normalize(file) == normalize(&path));
+            if path.extension().is_some_and(|e| e == "md") && !listed {
+                errors.push(format!(
+                    "src/{}: not in SUMMARY.md and included by no page, so mdBook shows it \
+                     nowhere and nothing checks it: link it in src/SUMMARY.md",
+                    relative.display()
+                ));
+            }
+        }
+    }
+    errors.sort();
+    errors
+}

@@ -47,7 +47,7 @@ mod run {
     use mdbook_driver::builtin_renderers::MarkdownRenderer;
 
     use crate::blocks::{self, html_rust_code, indented_blocks};
-    use crate::check::{check_directives, directives, normalize};
+    use crate::check::{check_directives, directives, normalize, unlisted_pages};
     use crate::classify::{Doc, classify, sanitize_test_name};
     use crate::{emit, links, pins};
 
@@ -114,6 +114,8 @@ mod run {
                 report.watched.push(normalize(&chapter_dir.join(&d.path)));
             }
         }
+        let chapters: Vec<PathBuf> = sources.iter().map(|(path, _)| path.clone()).collect();
+        errors.extend(unlisted_pages(&src_dir, &chapters, &report.watched));
         if !errors.is_empty() {
             // mdBook would only log these and go on: stop before rendering anything.
             return;

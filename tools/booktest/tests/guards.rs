@@ -187,6 +187,33 @@ mod links {
     }
 }
 
+/// A page left out of SUMMARY.md is not rendered, so none of the other checks sees it.
+#[test]
+fn a_page_neither_listed_nor_included_is_refused() {
+    use book_check::check::unlisted_pages;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let src = dir.path().join("src");
+    fs::create_dir_all(src.join("ch10")).expect("create src/ch10");
+    for file in [
+        "SUMMARY.md",
+        "ch10/page.md",
+        "ch10/table.md",
+        "ch10/forgotten.md",
+    ] {
+        fs::write(src.join(file), "# x\n").expect("write a page");
+    }
+    fs::write(src.join("ch10/notes.txt"), "not a page\n").expect("write a file");
+    let chapters = [PathBuf::from("ch10/page.md")];
+    let included = [src.join("ch10/../ch10/table.md")];
+    let errors = unlisted_pages(&src, &chapters, &included);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].starts_with("src/ch10/forgotten.md: not in SUMMARY.md"),
+        "{}",
+        errors[0]
+    );
+}
+
 mod rust_uses {
     use book_check::rust_uses::scan;
 
