@@ -23,6 +23,10 @@ pub struct Limits {
     pub operations: u64,
     /// Nested function calls: recursion that goes deeper is stopped.
     pub call_levels: usize,
+    /// Nesting of one expression, `((1 + 2) * 3)`, at the top level and inside a function:
+    /// the compiler refuses deeper ones (it recurses once per level).
+    pub expr_depth: usize,
+    pub function_expr_depth: usize,
     /// Bytes of one string; and of all strings inside one array or map.
     pub string_size: usize,
     /// Elements of one array, nested arrays included.
@@ -36,6 +40,9 @@ pub struct Limits {
 pub const LIMITS: Limits = Limits {
     operations: 20_000,
     call_levels: 16,
+    // rhai's own defaults in a debug build; a release build's are twice as deep.
+    expr_depth: 32,
+    function_expr_depth: 16,
     string_size: 10_000,
     array_size: 1_000,
     map_size: 1_000,
@@ -170,6 +177,7 @@ impl ScriptEngine {
         engine
             .set_max_operations(limits.operations)
             .set_max_call_levels(limits.call_levels)
+            .set_max_expr_depths(limits.expr_depth, limits.function_expr_depth)
             .set_max_string_size(limits.string_size)
             .set_max_array_size(limits.array_size)
             .set_max_map_size(limits.map_size);

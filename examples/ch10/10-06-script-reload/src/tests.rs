@@ -379,6 +379,32 @@ fn refuses_huge_arrays_maps_and_deep_nesting() {
     }
 }
 
+/// The nesting limits are the engine's own, not rhai's defaults (which differ by build): a
+/// nesting the book's limits accept is refused by an engine whose limit is lower.
+#[test]
+fn an_expression_nested_past_the_limit_is_refused_when_compiled() {
+    let nested = format!(
+        "fn greet(name, count) {{ let n = {}count{}; `Hello, ${{name}}!` }}",
+        "(".repeat(4),
+        ")".repeat(4)
+    );
+    ScriptEngine::default()
+        .compile(Path::new("greeter.rhai"), &nested)
+        .unwrap_or_else(|error| panic!("refused with the book's limits: {error}"));
+    let shallow = ScriptEngine::new(Limits {
+        function_expr_depth: 4,
+        ..LIMITS
+    });
+    let error = shallow
+        .compile(Path::new("greeter.rhai"), &nested)
+        .err()
+        .expect("compiled past a function_expr_depth of 4");
+    assert_eq!(
+        error.to_string(),
+        "greeter.rhai:1:33: Expression exceeds maximum complexity"
+    );
+}
+
 /// rhai checks a map's size when the map is used whole, not when `m[key] = value` adds a key:
 /// a map built that way passes the map limit, and only the operation count bounds it.
 #[test]
