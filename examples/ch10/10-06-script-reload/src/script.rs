@@ -16,7 +16,7 @@ use crate::follow::read_limited;
 use rhai::{AST, CallFnOptions, Dynamic, Engine, EvalAltResult, ParseError, Position, Scope};
 
 // ANCHOR: limits
-/// What one call of a script may do. rhai sets none of these by default except the call depth.
+/// What one call of a script may do. rhai sets none of these by default except the call depth and the expression depths.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     /// Statements, expressions and function calls counted by the engine; 0 means no limit.
