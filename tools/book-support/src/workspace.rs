@@ -36,23 +36,18 @@ impl Package {
     }
 }
 
-fn metadata() -> Metadata {
+fn metadata() -> Result<Metadata, String> {
     MetadataCommand::new()
         .manifest_path(root().join("Cargo.toml"))
         .no_deps()
         .exec()
-        .unwrap_or_else(|e| panic!("cargo metadata: {e}"))
+        .map_err(|error| format!("cargo metadata: {error}"))
 }
 
 /// The version of `tool` pinned under `[workspace.metadata.tools]` in the root `Cargo.toml`,
-/// the one place the book pins its tools.
+/// where the book pins its tools (`tools/book-check` checks that its `mdbook-driver` agrees).
 pub fn pinned_tool(tool: &str) -> Result<String, String> {
-    let metadata = MetadataCommand::new()
-        .manifest_path(root().join("Cargo.toml"))
-        .no_deps()
-        .exec()
-        .map_err(|error| format!("cargo metadata: {error}"))?;
-    metadata.workspace_metadata["tools"][tool]
+    metadata()?.workspace_metadata["tools"][tool]
         .as_str()
         .map(str::to_owned)
         .ok_or_else(|| {
@@ -69,7 +64,7 @@ fn relative(dir: &Utf8Path) -> String {
 
 /// Every package of the workspace, and the path dependencies outside it, sorted by folder.
 pub fn packages() -> Vec<Package> {
-    let metadata = metadata();
+    let metadata = metadata().unwrap_or_else(|error| panic!("{error}"));
     let members = metadata.workspace_packages();
     let mut found: Vec<Package> = Vec::new();
     for package in &members {
