@@ -5,6 +5,8 @@
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
+use walkdir::WalkDir;
+
 /// One `{{#include …}}`-like directive found in a chapter.
 pub struct Directive {
     pub line: usize,
@@ -200,34 +202,26 @@ pub fn is_hidden(line: &str) -> bool {
 /// relative to `src_dir`) nor included by one (`included`, absolute): mdBook renders none of
 /// them, and nothing checks them. One error each, naming the file.
 pub fn unlisted_pages(src_dir: &Path, chapters: &[PathBuf], included: &[PathBuf]) -> Vec<String> {
-    let mut errors = Vec::new();
-    let mut dirs = vec![src_dir.to_owned()];
-    while let Some(dir) = dirs.pop() {
-        let Ok(entries) = fs::read_dir(&dir) else {
-            continue;
-        };
-        for path in entries.flatten().map(|entry| entry.path()) {
-            if path.is_dir() {
-                dirs.push(path);
-                continue;
-            }
-            let Ok(relative) = path.strip_prefix(src_dir) else {
-                continue;
-            };
+    let included: Vec<PathBuf> = included.iter().map(|file| normalize(file)).collect();
+    WalkDir::new(src_dir)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry.file_type().is_file())
+        .map(|entry| entry.into_path())
+        .filter(|path| path.extension().is_some_and(|e| e == "md"))
+        .filter_map(|path| {
+            let relative = path.strip_prefix(src_dir).ok()?;
             let listed = relative == Path::new("SUMMARY.md")
                 || chapters.iter().any(|chapter| chapter == relative)
-                || included
-                    .iter()
-                    .any(|file| normalize(file) == normalize(&path));
-            if path.extension().is_some_and(|e| e == "md") && !listed {
-                errors.push(format!(
+                || included.contains(&normalize(&path));
+            (!listed).then(|| {
+                format!(
                     "src/{}: not in SUMMARY.md and included by no page, so mdBook shows it \
                      nowhere and nothing checks it: link it in src/SUMMARY.md",
                     relative.display()
-                ));
-            }
-        }
-    }
-    errors.sort();
-    errors
+                )
+            })
+        })
+        .collect()
 }
