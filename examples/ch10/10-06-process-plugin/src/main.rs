@@ -29,12 +29,9 @@ const TIMEOUTS: Timeouts = Timeouts {
     stop: Duration::from_secs(1),
 };
 
-/// For the faults that are waited out (no answer, no exit): each waits one of these.
-const WAITED_OUT: Timeouts = Timeouts {
-    start: Duration::from_millis(500),
-    call: Duration::from_millis(500),
-    stop: Duration::from_millis(500),
-};
+/// How long a fault that never ends by itself (no handshake, no reply, no exit) is waited
+/// for. Only the wait that fault exercises is this short; the others stay at `TIMEOUTS`.
+const WAITED_OUT: Duration = Duration::from_millis(200);
 
 fn demo() -> Result<(), Box<dyn Error>> {
     let plugins = plugin_dir()?;
@@ -72,8 +69,12 @@ fn demo() -> Result<(), Box<dyn Error>> {
             PluginCommand::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")),
         ),
     ];
-    host.set_timeouts(WAITED_OUT);
     for (what, command) in &refused {
+        // Only the plugin that never shakes hands waits out its start.
+        host.set_timeouts(Timeouts {
+            start: WAITED_OUT,
+            ..TIMEOUTS
+        });
         match host.reload(command) {
             Ok(_) => println!("  {what}: loaded, should have been refused"),
             Err(error) => println!("  {what}: {error}"),
@@ -100,8 +101,19 @@ fn demo() -> Result<(), Box<dyn Error>> {
         ("closed stdout", "close-stdout"),
     ];
     for (what, mode) in faults {
-        let waited_out = matches!(mode, "hang" | "close-stdout");
-        host.set_timeouts(if waited_out { WAITED_OUT } else { TIMEOUTS });
+        host.set_timeouts(match mode {
+            // it never replies
+            "hang" => Timeouts {
+                call: WAITED_OUT,
+                ..TIMEOUTS
+            },
+            // with its stdout closed it cannot reply, and it never exits
+            "close-stdout" => Timeouts {
+                stop: WAITED_OUT,
+                ..TIMEOUTS
+            },
+            _ => TIMEOUTS,
+        });
         host.reload(&faulty(mode))?;
         match host.greet("Ada") {
             Ok(text) => println!("  {what}: greeted, should have failed: {text}"),
@@ -117,15 +129,20 @@ fn demo() -> Result<(), Box<dyn Error>> {
         ("thread left running", "thread-left-running"),
         ("ignores stdin close", "ignore-stdin-close"),
     ] {
-        host.set_timeouts(WAITED_OUT);
+        host.set_timeouts(match mode {
+            // it never exits
+            "ignore-stdin-close" => Timeouts {
+                stop: WAITED_OUT,
+                ..TIMEOUTS
+            },
+            _ => TIMEOUTS,
+        });
         host.reload(&faulty(mode))?;
         host.set_timeouts(TIMEOUTS);
         let greeted = host.greet("Ada").is_ok();
-        host.set_timeouts(WAITED_OUT); // the plugin that ignores stdin closing is waited out
         if let Some(stopped) = host.reload(&v2)? {
             println!("  {what} (greeted: {greeted}): {stopped}");
         }
-        host.set_timeouts(TIMEOUTS);
     }
     println!("greetings counted by the host: {}", host.greetings());
     let last = name(&host);
