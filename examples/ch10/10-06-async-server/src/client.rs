@@ -169,6 +169,19 @@ pub async fn request(addr: SocketAddr, name: &str) -> std::io::Result<String> {
     Ok(line.trim_end().to_owned())
 }
 
+/// One request, given up after `timeout`: a server that accepts the connection and never
+/// answers would otherwise keep the caller waiting for ever. `ask` sends its request this way.
+pub async fn request_within(
+    addr: SocketAddr,
+    name: &str,
+    timeout: Duration,
+) -> Result<String, String> {
+    tokio::time::timeout(timeout, request(addr, name))
+        .await
+        .map_err(|_| format!("{addr}: no answer within {timeout:?}"))?
+        .map_err(|error| format!("{addr}: {error}"))
+}
+
 /// The version an answer names, if its greeting is that version's.
 fn check(line: &str, name: &str) -> Result<u64, String> {
     let line = line.trim_end();

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
-use ch10_06_async_server::client::{Load, REQUEST_TIMEOUT, config_text, request};
+use ch10_06_async_server::client::{Load, REQUEST_TIMEOUT, config_text, request, request_within};
 use ch10_06_async_server::reload::{self, Reloading, Report, Triggers};
 use ch10_06_async_server::server::{self, Shutdown};
 
@@ -78,10 +78,7 @@ async fn ask_once(addr: &str, name: &str) -> Result<(), Box<dyn Error>> {
     let addr = addr
         .parse()
         .map_err(|error| format!("{addr}: not an address like 127.0.0.1:40113 ({error})"))?;
-    let answer = tokio::time::timeout(REQUEST_TIMEOUT, request(addr, name))
-        .await
-        .map_err(|_| format!("{addr}: no answer within {REQUEST_TIMEOUT:?}"))?
-        .map_err(|error| format!("{addr}: {error}"))?;
+    let answer = request_within(addr, name, REQUEST_TIMEOUT).await?;
     println!("{answer}");
     Ok(())
 }

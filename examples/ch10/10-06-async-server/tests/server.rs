@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use ch10_06_async_server::client::{Load, config_text, request};
+use ch10_06_async_server::client::{Load, config_text, request, request_within};
 use ch10_06_async_server::reload::{self, Report, Triggers};
 use ch10_06_async_server::server;
 
@@ -119,6 +119,21 @@ async fn load_with_reloads_has_no_failed_or_torn_answer() {
         .expect("stops")
         .expect("no panic");
     assert_eq!(cut, 0);
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_is_given_up_on_after_the_timeout() {
+    // Never accepted, never read: the kernel completes the connection all the same, so the
+    // request is sent and its answer waited for.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let addr = silent.local_addr().expect("its address");
+    let timeout = Duration::from_millis(200);
+    let started = Instant::now();
+    let answer = tokio::time::timeout(DEADLINE, request_within(addr, "Ada", timeout))
+        .await
+        .expect("gives up by itself, before the test's deadline");
+    assert_eq!(answer, Err(format!("{addr}: no answer within 200ms")));
+    assert!(started.elapsed() >= timeout, "{:?}", started.elapsed());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
