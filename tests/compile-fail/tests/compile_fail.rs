@@ -7,6 +7,7 @@
 //! sees would be its own. The test runs trybuild in a copy of itself instead, and fails with one
 //! line per failing case, naming the page that shows the case first, then trybuild's report.
 
+use std::path::Path;
 use std::process::Command;
 
 use book_support::{pages, root};
@@ -45,6 +46,28 @@ fn snippets_shown_as_not_compiling_fail_with_the_shown_message() {
         failed.join("\n")
     );
 }
+
+// ANCHOR: edition_2015_test
+/// The cases recipe 10.3 shows as "Rust 2015 style" were valid Rust 2015: this compiles each
+/// with `--edition 2015`.
+#[test]
+fn edition_2015_accepted_what_edition_2024_refuses() {
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("ch10/10-03-relative-imports");
+    // Cargo's scratch folder for integration tests, under target/
+    let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("edition-2015");
+    for case in ["bare_name_is_the_crate", "use_without_crate", "rooted_path"] {
+        let run = Command::new("rustc")
+            .args(["--edition", "2015", "--emit=metadata", "--color=never"])
+            .arg("--out-dir")
+            .arg(&out_dir)
+            .arg(cases.join(format!("{case}.rs")))
+            .output()
+            .expect("run rustc");
+        let said = String::from_utf8_lossy(&run.stderr);
+        assert!(run.status.success(), "{case}.rs in Rust 2015:\n{said}");
+    }
+}
+// ANCHOR_END: edition_2015_test
 
 /// One line per case that trybuild's report does not call `ok`, starting with the page that
 /// shows the case.

@@ -13,7 +13,7 @@ use crate::rust_uses;
 pub enum Kind {
     /// Compiled and run by skeptic, as it reads after expansion.
     Skeptic,
-    /// Shown from a file under `examples/` or `crates/`: built and tested by Cargo.
+    /// Shown from a file under `examples/` or `tests/`: built and tested by Cargo.
     Example,
     /// Included from `tests/compile-fail/`: trybuild checks it fails with the shown message.
     CompileFail,
@@ -139,8 +139,15 @@ pub fn classify(
                 continue;
             }
             Kind::CompileFail
-        } else if included.starts_with("examples/") || included.starts_with("crates/") {
-            // Part of a program or crate Cargo builds and tests (policy.rs checks which).
+        } else if included.starts_with("tests/compile-fail/ch10/") {
+            errors.push(format!(
+                "{at}: {included} is a compile-fail case: fence it ```rust,compile_fail, with \
+                 its message below"
+            ));
+            continue;
+        } else if included.starts_with("examples/") || included.starts_with("tests/") {
+            // Part of a package Cargo builds and tests: a recipe's, or one of the book's own
+            // checks (policy.rs checks which).
             Kind::Example
         } else if tokens.contains(&"ignore") {
             let above = source_lines[..src.fence_line - 1]

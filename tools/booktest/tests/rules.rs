@@ -285,6 +285,33 @@ mod pages {
         );
     }
 
+    /// Fenced as a block that compiles, a case would be counted as built by Cargo.
+    #[test]
+    fn a_compile_fail_case_must_be_shown_as_one() {
+        use book_check::classify::{Doc, classify};
+        let source = "# A page\n\n```rust,noplayground\n{{#include ../../tests/compile-fail/ch10/10-01-hierarchical-package/private_function.rs}}\n```\n";
+        let case = fs::read_to_string(
+            root().join("tests/compile-fail/ch10/10-01-hierarchical-package/private_function.rs"),
+        )
+        .expect("read the case");
+        let expanded = format!("# A page\n\n```rust,noplayground\n{case}```\n");
+        let (mut blocks, mut errors) = (Vec::new(), Vec::new());
+        let doc = Doc {
+            shown: "src/ch10/page.md",
+            chapter_dir: &root().join("src/ch10"),
+            source,
+            expanded: &expanded,
+            stem: "page",
+        };
+        classify(&root(), &doc, &mut blocks, &mut errors);
+        assert!(blocks.is_empty());
+        let first = errors.first().map(String::as_str).unwrap_or_default();
+        assert!(
+            first.starts_with("src/ch10/page.md:3: tests/compile-fail/ch10/10-01-hierarchical-package/private_function.rs is a compile-fail case"),
+            "{errors:#?}"
+        );
+    }
+
     #[test]
     fn a_shown_part_must_be_complete_rust() {
         let file = root().join("examples/ch10/10-10-load-by-name/src/main.rs");
