@@ -204,8 +204,20 @@ impl Started {
     }
 }
 
+/// How long dropping a `Started` that still runs waits after SIGTERM before it kills.
+const STOP_TIMEOUT: Duration = Duration::from_secs(2);
+
 impl Drop for Started {
+    /// SIGTERM first, which stops a new process it has started too (`Upgrade::stop`); SIGKILL
+    /// if it still runs after `STOP_TIMEOUT`. A kill alone would leave that new process running.
     fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = signal(self.pid, libc::SIGTERM);
+            let deadline = Instant::now() + STOP_TIMEOUT;
+            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

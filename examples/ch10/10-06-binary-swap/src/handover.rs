@@ -137,6 +137,9 @@ pub fn start_successor(
         .args(args)
         .env("LISTEN_FDS", "1")
         .env_remove("LISTEN_PID") // listenfd accepts a missing pid; see the page
+        // what a socket-activated first server may have been given, wrong for this socket
+        .env_remove("LISTEN_FDS_FIRST_FD")
+        .env_remove("LISTEN_FDNAMES")
         .env("READY_FD", writer_fd.to_string())
         .stdin(Stdio::null());
     // SAFETY: the closure runs in the child between fork and exec, where only

@@ -360,18 +360,28 @@ fn a_new_process_whose_old_one_is_gone_serves_on() {
             Ok(())
         });
     }
-    let mut v2 = command.spawn().expect("start v2");
+    // Killed and reaped on the way out if the test fails before it stops.
+    let mut v2 = Reaped(command.spawn().expect("start v2"));
     // SAFETY: the write end is ours; the child has its own copy.
     unsafe { libc::close(writer) };
     drop(listener);
-    let mut log = BufReader::new(v2.stdout.take().expect("stdout")).lines();
-    let mut next = || log.next().expect("a log line").expect("utf-8");
+    let (lines, log) = std::sync::mpsc::channel();
+    let stdout = v2.0.stdout.take().expect("stdout");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let next = || log.recv_timeout(deploy::LOG_TIMEOUT).expect("a log line");
     assert_eq!(shown(&next()), "v2: took over the listening socket");
     assert_eq!(
         next(),
         "v2: could not say ready (Broken pipe (os error 32)); serving on"
     );
     let mut client = TcpStream::connect(addr).expect("connect");
+    client
+        .set_read_timeout(Some(deploy::LOG_TIMEOUT))
+        .expect("a read deadline");
     client.write_all(b"Ada\n").expect("send");
     let mut answer = String::new();
     BufReader::new(&client)
@@ -379,6 +389,34 @@ fn a_new_process_whose_old_one_is_gone_serves_on() {
         .expect("answer");
     assert_eq!(answer, "v2: hello, Ada\n");
     drop(client);
-    deploy::signal(v2.id(), libc::SIGTERM).expect("SIGTERM");
+    deploy::signal(v2.0.id(), libc::SIGTERM).expect("SIGTERM");
     assert!(v2.wait().expect("v2 exits").success());
+}
+
+/// A process a test started itself: killed and reaped if the test ends before it has exited.
+struct Reaped(std::process::Child);
+
+impl Reaped {
+    fn wait(&mut self) -> std::io::Result<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + deploy::LOG_TIMEOUT;
+        loop {
+            if let Some(status) = self.0.try_wait()? {
+                return Ok(status);
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "still running",
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
