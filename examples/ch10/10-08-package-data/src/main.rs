@@ -52,22 +52,6 @@ fn main() {
 mod tests {
     use super::*;
 
-    // ANCHOR: baked_in
-    #[test]
-    fn the_manifest_dir_is_an_absolute_path_baked_into_the_executable() -> io::Result<()> {
-        assert!(Path::new(SOURCE_DATA).is_absolute());
-        // Here, on the machine that built it, the folder exists...
-        assert!(Path::new(SOURCE_DATA).join("greeting.txt").is_file());
-        // ...and the executable carries its path: on another machine, a folder that is not there.
-        let executable = fs::read(std::env::current_exe()?)?;
-        let found = executable
-            .windows(SOURCE_DATA.len())
-            .any(|window| window == SOURCE_DATA.as_bytes());
-        assert!(found, "{SOURCE_DATA} not found in the executable");
-        Ok(())
-    }
-    // ANCHOR_END: baked_in
-
     // ANCHOR: installed
     #[test]
     fn an_installed_program_finds_the_data_installed_beside_it() -> io::Result<()> {
