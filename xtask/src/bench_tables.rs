@@ -361,7 +361,9 @@ impl Measured<'_> {
             out += "\n";
         }
         out += &format!(
-            "\n{saves:.0} saves of each kind for each reloader, one after another. \"Missed\": not \
+            "\n{saves:.0} saves of each kind for each reloader, one after another: each {} after \
+             the one before was seen or missed, so that no save's late events reach the next. \
+             \"Missed\": not \
              visible to a reader within 1 s. \"Half files live\": publications of a value that \
              no save wrote, counted each time (one half file can be published more than \
              once, so this can exceed the saves; the file is cut inside its last number, so a \
@@ -371,6 +373,7 @@ impl Measured<'_> {
              same {} timeout on the file's directory, reading the file after a batch holding a \
              `Modify` event that names it: that filter, not the debouncer, drops the other \
              saves. {}\n",
+            ms(self.result("saves_in_place_recipe", "settle_ms")?),
             ms(self.result("saves_in_place_recipe", "debounce_ms")?),
             self.stamp,
         );
