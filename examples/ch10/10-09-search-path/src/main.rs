@@ -59,7 +59,7 @@ mod tests {
     }
 
     #[test]
-    fn an_included_file_is_compiled_where_it_is_included() {
+    fn an_included_file_is_the_expression_it_holds() {
         assert_eq!(PALETTE[0], ("red", 0xff0000));
         assert_eq!(PALETTE.len(), 3);
     }
