@@ -191,16 +191,21 @@ impl Started {
 
     /// Waits for the first process to exit, and reaps it.
     pub fn wait(&mut self) -> io::Result<ExitStatus> {
-        let deadline = Instant::now() + LOG_TIMEOUT;
-        loop {
-            if let Some(status) = self.child.try_wait()? {
-                return Ok(status);
-            }
-            if Instant::now() >= deadline {
-                return Err(io::Error::new(io::ErrorKind::TimedOut, "still running"));
-            }
-            std::thread::sleep(Duration::from_millis(5));
+        wait_for(&mut self.child, LOG_TIMEOUT)
+    }
+}
+
+/// Waits (with a deadline) for a child of this process to exit, and reaps it.
+pub fn wait_for(child: &mut Child, timeout: Duration) -> io::Result<ExitStatus> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
         }
+        if Instant::now() >= deadline {
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "still running"));
+        }
+        std::thread::sleep(Duration::from_millis(5));
     }
 }
 
@@ -213,17 +218,16 @@ impl Drop for Started {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
             let _ = signal(self.pid, libc::SIGTERM);
-            let deadline = Instant::now() + STOP_TIMEOUT;
-            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(5));
-            }
+            let _ = wait_for(&mut self.child, STOP_TIMEOUT);
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-fn lines(pipe: Option<impl io::Read + Send + 'static>) -> Receiver<String> {
+/// The lines of `pipe`, read on a thread of their own, so that each can be waited for with a
+/// deadline.
+pub fn lines(pipe: Option<impl io::Read + Send + 'static>) -> Receiver<String> {
     let (sender, receiver) = mpsc::channel();
     if let Some(pipe) = pipe {
         std::thread::spawn(move || {

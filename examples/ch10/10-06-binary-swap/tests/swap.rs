@@ -365,13 +365,7 @@ fn a_new_process_whose_old_one_is_gone_serves_on() {
     // SAFETY: the write end is ours; the child has its own copy.
     unsafe { libc::close(writer) };
     drop(listener);
-    let (lines, log) = std::sync::mpsc::channel();
-    let stdout = v2.0.stdout.take().expect("stdout");
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = lines.send(line);
-        }
-    });
+    let log = deploy::lines(v2.0.stdout.take());
     let next = || log.recv_timeout(deploy::LOG_TIMEOUT).expect("a log line");
     assert_eq!(shown(&next()), "v2: took over the listening socket");
     assert_eq!(
@@ -398,19 +392,7 @@ struct Reaped(std::process::Child);
 
 impl Reaped {
     fn wait(&mut self) -> std::io::Result<std::process::ExitStatus> {
-        let deadline = std::time::Instant::now() + deploy::LOG_TIMEOUT;
-        loop {
-            if let Some(status) = self.0.try_wait()? {
-                return Ok(status);
-            }
-            if std::time::Instant::now() >= deadline {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    "still running",
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        deploy::wait_for(&mut self.0, deploy::LOG_TIMEOUT)
     }
 }
 
