@@ -137,23 +137,30 @@ mod pages {
     /// button), naming its page and line.
     #[test]
     fn a_rust_block_that_does_not_lex_is_refused() {
-        use book_check::classify::{Doc, classify};
         let source = "# A page\n\n```rust\nfn main() {\n    let s = \"never closed;\n}\n```\n";
+        assert_refused(
+            source,
+            source,
+            "src/ch10/page.md:3: a Rust block that does not lex as Rust",
+        );
+    }
+
+    /// `classify` on a page `src/ch10/page.md` (`source` as written, `expanded` after its
+    /// includes) sorts no block and gives first an error that starts with `says`.
+    fn assert_refused(source: &str, expanded: &str, says: &str) {
+        use book_check::classify::{Doc, classify};
         let (mut blocks, mut errors) = (Vec::new(), Vec::new());
         let doc = Doc {
             shown: "src/ch10/page.md",
             chapter_dir: &root().join("src/ch10"),
             source,
-            expanded: source,
+            expanded,
             stem: "page",
         };
         classify(&root(), &doc, &mut blocks, &mut errors);
         assert!(blocks.is_empty());
         let first = errors.first().map(String::as_str).unwrap_or_default();
-        assert!(
-            first.starts_with("src/ch10/page.md:3: a Rust block that does not lex as Rust"),
-            "{errors:#?}"
-        );
+        assert!(first.starts_with(says), "{errors:#?}");
     }
 
     #[test]
@@ -288,27 +295,16 @@ mod pages {
     /// Fenced as a block that compiles, a case would be counted as built by Cargo.
     #[test]
     fn a_compile_fail_case_must_be_shown_as_one() {
-        use book_check::classify::{Doc, classify};
         let source = "# A page\n\n```rust,noplayground\n{{#include ../../tests/compile-fail/ch10/10-01-hierarchical-package/private_function.rs}}\n```\n";
         let case = fs::read_to_string(
             root().join("tests/compile-fail/ch10/10-01-hierarchical-package/private_function.rs"),
         )
         .expect("read the case");
         let expanded = format!("# A page\n\n```rust,noplayground\n{case}```\n");
-        let (mut blocks, mut errors) = (Vec::new(), Vec::new());
-        let doc = Doc {
-            shown: "src/ch10/page.md",
-            chapter_dir: &root().join("src/ch10"),
+        assert_refused(
             source,
-            expanded: &expanded,
-            stem: "page",
-        };
-        classify(&root(), &doc, &mut blocks, &mut errors);
-        assert!(blocks.is_empty());
-        let first = errors.first().map(String::as_str).unwrap_or_default();
-        assert!(
-            first.starts_with("src/ch10/page.md:3: tests/compile-fail/ch10/10-01-hierarchical-package/private_function.rs is a compile-fail case"),
-            "{errors:#?}"
+            &expanded,
+            "src/ch10/page.md:3: tests/compile-fail/ch10/10-01-hierarchical-package/private_function.rs is a compile-fail case",
         );
     }
 
