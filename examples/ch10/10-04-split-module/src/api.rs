@@ -5,6 +5,7 @@
 /// what the calls gave. It does not compile for a module that lost or renamed an item,
 /// changed a signature, a public field or an enum variant, dropped a trait impl (auto traits
 /// included), or gave `Shape` another required method.
+#[macro_export]
 macro_rules! exercise {
     ($($shapes:ident)::+) => {
         (|| -> Result<Vec<String>, Box<dyn std::error::Error>> {
@@ -35,8 +36,9 @@ macro_rules! exercise {
             shape::<Circle>();
             shape::<Rect>();
 
-            // Public fields and variants, spelled out: no `..`, no `_`.
-            let Point { x, y } = Point { x: 1.0, y: 2.0 };
+            // Public fields and variants, spelled out with their types: no `..`, no `_`.
+            let Point { x, y } = Point { x: 1.0_f64, y: 2.0_f64 };
+            let _ = ShapeError::NotPositive { what: "side", value: -1.0_f64 };
             let explain = |error: &ShapeError| match error {
                 ShapeError::NotPositive { what, value } => format!("{what} = {value}: {error}"),
             };
@@ -78,5 +80,3 @@ macro_rules! exercise {
     };
 }
 // ANCHOR_END: exercise
-
-pub(crate) use exercise;

@@ -1,29 +1,17 @@
 //! Recipe 10.4, "Splitting a module into multiple files": the module `shapes` as one file
 //! (`before/`) and split into a folder of files behind re-exports (`after/`), compiled side by
-//! side, with a check that both offer the same public API.
+//! side (in the package's library, `lib.rs`), with a check that both offer the same public API.
 //! Run it with `cargo run -p ch10-04-split-module`.
 
-mod api;
-
-// ANCHOR: two_versions
-// Both versions in one program: an inline module stands for a folder, so
-// `before::shapes` is the file before/shapes.rs, and `after::shapes` is after/shapes.rs,
-// whose own modules are in after/shapes/. In your crate, either one is just `mod shapes;`.
-mod before {
-    pub mod shapes;
-}
-mod after {
-    pub mod shapes;
-}
-// ANCHOR_END: two_versions
+use ch10_04_split_module::{after, before, exercise};
 
 use std::any::type_name;
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
     // ANCHOR: main
-    let before = api::exercise!(before::shapes)?;
-    let after = api::exercise!(after::shapes)?;
+    let before = exercise!(before::shapes)?;
+    let after = exercise!(after::shapes)?;
     println!("== the API used through before::shapes (one file)");
     for line in &before {
         println!("{line}");
@@ -44,15 +32,15 @@ fn main() -> Result<(), Box<dyn Error>> {
 mod tests {
     use std::error::Error;
 
-    use super::api;
+    use super::{after, before, exercise};
 
     // ANCHOR: same_api
     /// `exercise!` compiles against both modules, so both have every item of the API with
     /// the same types; the assertion adds that every call gives the same result.
     #[test]
     fn the_split_module_has_the_same_api_and_behaviour() -> Result<(), Box<dyn Error>> {
-        let before = api::exercise!(crate::before::shapes)?;
-        let after = api::exercise!(crate::after::shapes)?;
+        let before = exercise!(before::shapes)?;
+        let after = exercise!(after::shapes)?;
         assert_eq!(before, after);
         Ok(())
     }

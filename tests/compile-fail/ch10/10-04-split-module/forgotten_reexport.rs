@@ -1,14 +1,13 @@
 // The check of recipe 10.4, run against a split that forgot one `pub use`.
-#[path = "../../../../examples/ch10/10-04-split-module/src/api.rs"]
-mod api;
-#[path = "../../../../examples/ch10/10-04-split-module/src/before/shapes.rs"]
-mod shapes;
+use ch10_04_split_module::exercise;
 
 // Stands for after/shapes.rs with the line `pub use rect::Rect;` left out.
 mod split {
-    pub use crate::shapes::{Circle, ORIGIN, Point, Shape, ShapeError, total_area};
+    pub use ch10_04_split_module::before::shapes::{
+        Circle, ORIGIN, Point, Shape, ShapeError, total_area,
+    };
 }
 
 fn main() {
-    let _ = api::exercise!(split);
+    let _ = exercise!(split);
 }
