@@ -14,7 +14,7 @@ pub fn increment() {
 
 /// Saturating: at zero it stays at zero, even when two threads race to decrement.
 pub fn decrement() {
-    let _ = COUNT.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+    let _ = COUNT.try_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
 }
 
 pub fn value() -> usize {
