@@ -138,7 +138,23 @@ fn every_command_a_page_shows_is_run_or_marked_not_run() {
     let mut to_run: Vec<(String, String, i32)> = Vec::new();
     let mut problems = Vec::new();
     let mut counts = [0usize; 4]; // run here, checked, copy-out, not run
-    for block in blocks() {
+    let blocks = blocks();
+    // Every page's commands outside its copy-the-folder blocks.
+    let mut page_commands: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for block in &blocks {
+        if !block
+            .commands
+            .first()
+            .is_some_and(|c| c.text.starts_with("cp -r "))
+        {
+            let commands = block.commands.iter().map(|c| c.text.clone());
+            page_commands
+                .entry(block.page.clone())
+                .or_default()
+                .extend(commands);
+        }
+    }
+    for block in blocks {
         let Some(ShownCommand {
             line: first_line,
             text: first,
@@ -157,15 +173,40 @@ fn every_command_a_page_shows_is_run_or_marked_not_run() {
                 .find(|p| p.is_recipe() && p.dir == format!("examples/{folder}"));
             let shape: Vec<&str> = block.commands.iter().map(|c| c.text.as_str()).collect();
             let expected_cd = format!("cd {}", rest.split_whitespace().nth(1).unwrap_or("?"));
-            match recipe {
-                None => problems.push(format!("{at}: examples/{folder} is no recipe package")),
-                Some(_) if shape[1..] != [expected_cd.as_str(), "cargo run", "cargo test"] => {
-                    problems.push(format!(
-                        "{at}: a copy-the-folder block is `cp -r`, `{expected_cd}`, `cargo run`, \
-                         `cargo test`, as tests/copy_out.rs runs it; this one is {shape:?}"
-                    ))
-                }
-                Some(_) => counts[2] += 1,
+            let Some(recipe) = recipe else {
+                problems.push(format!("{at}: examples/{folder} is no recipe package"));
+                continue;
+            };
+            // After `cargo test`, one `cargo test --manifest-path DIR/Cargo.toml` for each crate
+            // inside the folder that the page tests with `cargo test -p` in the repository: a
+            // plain `cargo test` in the copy skips them.
+            let inner = recipe.inner(&packages);
+            let named: Vec<String> = page_commands
+                .get(&block.page)
+                .into_iter()
+                .flatten()
+                .filter(|c| c.starts_with("cargo test "))
+                .flat_map(|c| selected(&c.split_whitespace().collect::<Vec<_>>()))
+                .collect();
+            let inner_tests = named.iter().filter_map(|name| {
+                let package = inner.iter().find(|p| &p.name == name)?;
+                Some(format!(
+                    "cargo test --manifest-path {}",
+                    package.manifest_in(recipe)
+                ))
+            });
+            let expected: Vec<String> =
+                [expected_cd.clone(), "cargo run".into(), "cargo test".into()]
+                    .into_iter()
+                    .chain(inner_tests)
+                    .collect();
+            if shape[1..] == expected[..] {
+                counts[2] += 1;
+            } else {
+                problems.push(format!(
+                    "{at}: a copy-the-folder block is `cp -r` then {expected:?}, as \
+                     tests/copy_out.rs runs it; this one is {shape:?}"
+                ));
             }
             continue;
         }

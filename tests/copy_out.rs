@@ -1,5 +1,7 @@
 //! Every recipe's folder works on its own, as its page's "Run it locally" section says: copied
-//! out of the repository, `cargo test` and `cargo run` pass there, and `cargo run` prints the
+//! out of the repository, `cargo test` and `cargo run` pass there, `cargo test --manifest-path
+//! DIR/Cargo.toml` passes for each crate inside the folder (10.5's parts, 10.9's `ch10-codegen`:
+//! a plain `cargo test` in the copy leaves their tests out), and `cargo run` prints the
 //! `output.txt` the page shows.
 //!
 //! Slow (every folder is built outside the workspace), so it is ignored by a plain `cargo test`;
@@ -11,7 +13,7 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use book_support::workspace::{Package, recipes};
+use book_support::workspace::{Package, packages};
 use walkdir::WalkDir;
 
 /// Copies `from` into `to` as `cp -r` would, leaving out build output.
@@ -56,9 +58,13 @@ fn every_recipe_folder_builds_tests_and_runs_when_copied_out() {
     let scratch = tempfile::tempdir().expect("temp dir");
     let target_dir = scratch.path().join("target");
     let mut problems = Vec::new();
-    let all = recipes();
-    assert!(!all.is_empty(), "no recipe packages found under examples/");
-    for recipe in &all {
+    let all = packages();
+    let recipes: Vec<&Package> = all.iter().filter(|p| p.is_recipe()).collect();
+    assert!(
+        !recipes.is_empty(),
+        "no recipe packages found under examples/"
+    );
+    for recipe in recipes {
         let name = Path::new(&recipe.dir).file_name().expect("folder name");
         let copy = scratch.path().join(name);
         copy_dir(&recipe.path(), &copy);
@@ -70,6 +76,20 @@ fn every_recipe_folder_builds_tests_and_runs_when_copied_out() {
         let test = cargo(&copy, &target_dir, &["test", "--quiet"]);
         if !test.status.success() {
             problems.push(problem(recipe, "cargo test", &test));
+            continue;
+        }
+        // A crate inside the folder is tested from its own manifest: `-p NAME` finds only
+        // the crates this build uses (not 10.5's `shop-shipping`, nor 10.6's plugin).
+        let inner = recipe
+            .inner(&all)
+            .into_iter()
+            .map(|p| p.manifest_in(recipe));
+        let failed = inner.map(|manifest| {
+            let args = ["test", "--quiet", "--manifest-path", manifest.as_str()];
+            (cargo(&copy, &target_dir, &args), args.join(" "))
+        });
+        if let Some((test, args)) = failed.into_iter().find(|(test, _)| !test.status.success()) {
+            problems.push(problem(recipe, &format!("cargo {args}"), &test));
             continue;
         }
         if recipe.bin.is_none() {
@@ -90,7 +110,11 @@ fn every_recipe_folder_builds_tests_and_runs_when_copied_out() {
                 ));
             }
         }
-        eprintln!("{}: copied out, cargo test and cargo run pass", recipe.dir);
+        let inner = recipe.inner(&all).len();
+        eprintln!(
+            "{}: copied out, cargo test (and {inner} crates inside) and cargo run pass",
+            recipe.dir
+        );
     }
     assert!(problems.is_empty(), "\n{}\n", problems.join("\n\n"));
 }

@@ -20,6 +20,8 @@ pub struct Package {
     pub bin: Option<String>,
     /// The names it gives its dependencies in its manifest (`tiny1 = { package = "tiny", … }`).
     pub renamed_dependencies: Vec<String>,
+    /// A member of the book's workspace (not a path dependency kept outside it).
+    pub member: bool,
 }
 
 impl Package {
@@ -33,6 +35,26 @@ impl Package {
     pub fn is_recipe(&self) -> bool {
         let parts: Vec<&str> = self.dir.split('/').collect();
         parts.len() == 3 && parts[0] == "examples"
+    }
+
+    /// The workspace members inside this package's folder, such as 10.5's `shop-core`: in a
+    /// copy of the folder, `cargo test` leaves their tests out, and `cargo test --manifest-path
+    /// DIR/Cargo.toml` runs them.
+    pub fn inner<'a>(&self, all: &'a [Package]) -> Vec<&'a Package> {
+        all.iter()
+            .filter(|p| p.member && p.manifest_in(self) != "Cargo.toml")
+            .filter(|p| Path::new(&p.dir).starts_with(&self.dir))
+            .collect()
+    }
+
+    /// This package's manifest, relative to the folder of `outer`: `shop/core/Cargo.toml`.
+    pub fn manifest_in(&self, outer: &Package) -> String {
+        let dir = Path::new(&self.dir);
+        let inside = dir.strip_prefix(&outer.dir).unwrap_or(dir);
+        inside
+            .join("Cargo.toml")
+            .to_string_lossy()
+            .replace('\\', "/")
     }
 }
 
@@ -89,6 +111,7 @@ pub fn packages() -> Vec<Package> {
                 .iter()
                 .filter_map(|d| d.rename.clone())
                 .collect(),
+            member: true,
         });
         for dep in &package.dependencies {
             let Some(path) = &dep.path else { continue };
@@ -102,6 +125,7 @@ pub fn packages() -> Vec<Package> {
                     tested,
                     bin: None,
                     renamed_dependencies: Vec::new(),
+                    member: false,
                 });
             }
         }
