@@ -5,6 +5,7 @@ use std::collections::btree_map::Entry;
 use std::error::Error;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 pub mod count;
 pub mod reverse;
@@ -88,8 +89,9 @@ pub fn function_table() -> BTreeMap<&'static str, Run> {
 // ANCHOR_END: map
 
 // ANCHOR: trait
-/// A command that can be found by name; unlike a `fn`, it can carry settings.
-pub trait Command {
+/// A command that can be found by name; unlike a `fn`, it can carry settings. `Send + Sync`
+/// lets threads share a registry of commands, as the program-wide one (`registry`) is shared.
+pub trait Command: Send + Sync {
     fn name(&self) -> &str;
     fn run(&self, input: &str) -> String;
 }
@@ -178,6 +180,15 @@ impl Registry {
     }
 }
 // ANCHOR_END: registry
+
+// ANCHOR: global
+/// One registry for the whole program: the first call builds it, from whichever thread makes
+/// it, and every call gets that one.
+pub fn registry() -> &'static Registry {
+    static REGISTRY: LazyLock<Registry> = LazyLock::new(Registry::with_builtins);
+    &REGISTRY
+}
+// ANCHOR_END: global
 
 // ANCHOR: error
 /// No command has the name asked for.

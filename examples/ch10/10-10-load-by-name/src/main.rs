@@ -19,7 +19,7 @@ fn main() -> ExitCode {
         demo();
         return ExitCode::SUCCESS;
     }
-    let registry = Registry::with_builtins();
+    let registry = commands::registry(); // the program-wide one, built on first use
     let mut status = ExitCode::SUCCESS;
     for name in &names {
         match registry.get(name) {
@@ -137,6 +137,19 @@ mod tests {
         // The first `upper` is still the one registered.
         let upper = registry.get("upper").map(|c| c.run("a"));
         assert_eq!(upper, Ok("A".to_owned()));
+    }
+
+    #[test]
+    fn the_program_wide_registry_is_built_once_and_shared_by_threads() {
+        let here = commands::registry();
+        let there = std::thread::spawn(commands::registry)
+            .join()
+            .expect("the thread");
+        assert!(std::ptr::eq(here, there));
+        assert_eq!(
+            here.get("twice").map(|c| c.run("go")),
+            Ok("go go".to_owned())
+        );
     }
 
     /// Both directions: every variant's name parses back to it, and every string the program
