@@ -1,8 +1,8 @@
 //! Recipe 10.8: three ways for a program to reach its data files, and one that breaks.
 
-use std::fs;
-use std::io;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::{env, fs, io};
 
 // ANCHOR: compiled_in
 // Paths relative to this source file; the contents become part of the executable.
@@ -16,6 +16,9 @@ const SOURCE_DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
 // ANCHOR_END: manifest_dir
 
 // ANCHOR: beside_exe
+/// The variable a user sets to name the data folder, for a program run from anywhere.
+const DATA_DIR_VAR: &str = "CH10_08_DATA_DIR";
+
 /// `<folder of the executable>/data`: where an installer puts the program's files.
 fn data_dir_beside(exe: &Path) -> io::Result<PathBuf> {
     let folder = exe
@@ -24,9 +27,17 @@ fn data_dir_beside(exe: &Path) -> io::Result<PathBuf> {
     Ok(folder.join("data"))
 }
 
-fn read_beside_exe(name: &str) -> io::Result<String> {
+/// The folder the user names, if they name one; else the one beside the executable.
+fn data_dir(named: Option<OsString>, exe: &Path) -> io::Result<PathBuf> {
+    match named {
+        Some(dir) if !dir.is_empty() => Ok(PathBuf::from(dir)),
+        _ => data_dir_beside(exe),
+    }
+}
+
+fn read_data(name: &str) -> io::Result<String> {
     let exe = std::env::current_exe()?;
-    fs::read_to_string(data_dir_beside(&exe)?.join(name))
+    fs::read_to_string(data_dir(env::var_os(DATA_DIR_VAR), &exe)?.join(name))
 }
 // ANCHOR_END: beside_exe
 
@@ -41,9 +52,9 @@ fn main() {
     let found = Path::new(SOURCE_DATA).join("greeting.txt").is_file();
     println!("in CARGO_MANIFEST_DIR: greeting.txt found: {found}");
     // Cargo copies no data file next to target/debug/ch10-08-package-data.
-    match read_beside_exe("greeting.txt") {
-        Ok(text) => print!("beside the executable: {text}"),
-        Err(error) => println!("beside the executable: {:?}", error.kind()),
+    match read_data("greeting.txt") {
+        Ok(text) => print!("in the data folder: {text}"),
+        Err(error) => println!("in the data folder: {:?}", error.kind()),
     }
 }
 // ANCHOR_END: main
@@ -63,6 +74,20 @@ mod tests {
 
         let data = data_dir_beside(&bin.join("app"))?;
         assert_eq!(fs::read_to_string(data.join("greeting.txt"))?, GREETING);
+        Ok(())
+    }
+
+    #[test]
+    fn a_folder_the_user_names_comes_before_the_one_beside_the_executable() -> io::Result<()> {
+        let exe = Path::new("/opt/app/bin/app");
+        let named = data_dir(Some("/home/ada/app-data".into()), exe)?;
+        assert_eq!(named, Path::new("/home/ada/app-data"));
+        // Unset, or set to nothing: the installed folder.
+        assert_eq!(data_dir(None, exe)?, Path::new("/opt/app/bin/data"));
+        assert_eq!(
+            data_dir(Some("".into()), exe)?,
+            Path::new("/opt/app/bin/data")
+        );
         Ok(())
     }
     // ANCHOR_END: installed
