@@ -307,6 +307,30 @@ mod tests {
     use std::sync::mpsc;
     use std::time::Duration;
 
+    /// The reloader reads only for events that name what the path looks up: a write to a
+    /// neighbour in the same directory is not even a reason to read.
+    #[test]
+    fn an_event_about_another_file_is_no_change() -> notify::Result<()> {
+        use notify::event::DataChange;
+        let dir = tempfile::tempdir()?;
+        let ours = dir.path().join("app.toml");
+        fs::write(&ours, "answer = 42\n")?;
+        let watcher = notify::recommended_watcher(|_: notify::Result<Event>| {})?;
+        let watch = PathWatch::new(&ours, watcher)?;
+        let written = |path: &Path| {
+            Ok(
+                Event::new(EventKind::Modify(ModifyKind::Data(DataChange::Any)))
+                    .add_path(path.into()),
+            )
+        };
+        assert_eq!(
+            watch.classify(&written(&dir.path().join("other.toml"))),
+            None
+        );
+        assert_eq!(watch.classify(&written(&ours)), Some(Change::Partial));
+        Ok(())
+    }
+
     /// A FIFO swapped in after the check: the open must not wait for a writer, and what was
     /// opened is refused.
     #[test]

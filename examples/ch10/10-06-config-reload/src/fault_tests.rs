@@ -300,6 +300,32 @@ fn a_writer_that_pauses_with_the_file_open_is_not_read_half_way() {
 // ANCHOR_END: slow_writer
 
 #[test]
+fn a_reload_asked_for_during_an_open_write_waits_for_the_save() {
+    let options = Options {
+        write_quiet: Duration::from_secs(5),
+        ..TEST_OPTIONS
+    };
+    let fixture = start_with::<Config>(GOOD, options);
+    let whole = good_with_timeout(4321);
+    let (first_half, rest) = whole.split_at(whole.find("4321").expect("the value") + 1);
+    let mut file = fs::File::create(&fixture.path).expect("open for writing");
+    file.write_all(first_half.as_bytes())
+        .expect("write `timeout_ms = 4`");
+    thread::sleep(Duration::from_millis(200)); // the worker has seen the open write
+    fixture.reloader.reload(); // a SIGHUP while the file parses, half written
+    thread::sleep(Duration::from_millis(200));
+    file.write_all(rest.as_bytes()).expect("write `321`");
+    drop(file);
+    match next_event(&fixture.changes) {
+        ReloadEvent::Reloaded(snapshot) => {
+            assert_eq!(snapshot.config, parse_config(&whole), "the whole save");
+            assert_eq!(snapshot.generation, 2, "nothing was published before");
+        }
+        ReloadEvent::Rejected(error) => panic!("rejected: {error}"),
+    }
+}
+
+#[test]
 fn a_writer_that_never_closes_is_read_after_a_quiet_second() {
     let fixture = start::<Config>(GOOD);
     let text = good_with_timeout(4321);

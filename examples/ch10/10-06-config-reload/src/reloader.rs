@@ -333,10 +333,17 @@ impl<T: DeserializeOwned> Worker<T> {
     }
 
     /// Waits until the save is over: `debounce` of quiet after a whole save (at most
-    /// `max_delay` after the first event), `write_quiet` after a write not yet closed.
+    /// `max_delay` after the first event), `write_quiet` after a write not yet closed. A reload
+    /// asked for meanwhile reads at once, unless the file is still open for writing: then it
+    /// waits for the save too, rather than publish the half written so far.
     fn settle(&self, messages: &Receiver<Message>, mut latest: Change) -> Settled {
         let first = Instant::now();
         let mut last = first;
+        let mut requested = false;
+        let done = |requested: bool| match requested {
+            true => Settled::Requested,
+            false => Settled::Read,
+        };
         loop {
             let until = match latest {
                 Change::Partial => last + self.options.write_quiet,
@@ -345,7 +352,7 @@ impl<T: DeserializeOwned> Worker<T> {
                 }
             };
             let Some(wait) = until.checked_duration_since(Instant::now()) else {
-                return Settled::Read;
+                return done(requested);
             };
             match messages.recv_timeout(wait) {
                 Ok(Message::Event(event)) => {
@@ -353,9 +360,10 @@ impl<T: DeserializeOwned> Worker<T> {
                         (latest, last) = (latest.then(change), Instant::now());
                     }
                 }
+                Ok(Message::Reload) if matches!(latest, Change::Partial) => requested = true,
                 Ok(Message::Reload) => return Settled::Requested,
                 Ok(Message::Stop) | Err(RecvTimeoutError::Disconnected) => return Settled::Stop,
-                Err(RecvTimeoutError::Timeout) => return Settled::Read,
+                Err(RecvTimeoutError::Timeout) => return done(requested),
             }
         }
     }

@@ -2,8 +2,8 @@
 //! ancestor, each symlink on the way and each path its target leads through), a watcher on
 //! the directories holding them, and a read that never blocks and never grows without bound.
 //!
-//! A copy of `src/follow.rs` of ch10-06-config-reload (and of ch10-06-asset-reload), the same
-//! but for this line: each recipe folder stands alone, so they share no helper crate.
+//! The same file is `src/follow.rs` of ch10-06-config-reload and of ch10-06-asset-reload:
+//! each recipe folder stands alone, so they share no helper crate.
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -306,6 +306,30 @@ mod tests {
     use super::*;
     use std::sync::mpsc;
     use std::time::Duration;
+
+    /// The reloader reads only for events that name what the path looks up: a write to a
+    /// neighbour in the same directory is not even a reason to read.
+    #[test]
+    fn an_event_about_another_file_is_no_change() -> notify::Result<()> {
+        use notify::event::DataChange;
+        let dir = tempfile::tempdir()?;
+        let ours = dir.path().join("app.toml");
+        fs::write(&ours, "answer = 42\n")?;
+        let watcher = notify::recommended_watcher(|_: notify::Result<Event>| {})?;
+        let watch = PathWatch::new(&ours, watcher)?;
+        let written = |path: &Path| {
+            Ok(
+                Event::new(EventKind::Modify(ModifyKind::Data(DataChange::Any)))
+                    .add_path(path.into()),
+            )
+        };
+        assert_eq!(
+            watch.classify(&written(&dir.path().join("other.toml"))),
+            None
+        );
+        assert_eq!(watch.classify(&written(&ours)), Some(Change::Partial));
+        Ok(())
+    }
 
     /// A FIFO swapped in after the check: the open must not wait for a writer, and what was
     /// opened is refused.
