@@ -2,8 +2,8 @@
 //! ancestor, each symlink on the way and each path its target leads through), a watcher on
 //! the directories holding them, and a read that never blocks and never grows without bound.
 //!
-//! The same file is `src/follow.rs` of ch10-06-config-reload and of ch10-06-asset-reload:
-//! each recipe folder stands alone, so they share no helper crate.
+//! A copy of `src/follow.rs` of ch10-06-config-reload (and of ch10-06-asset-reload), the same
+//! but for this line: each recipe folder stands alone, so they share no helper crate.
 
 use std::collections::HashSet;
 use std::ffi::OsString;
