@@ -42,7 +42,7 @@ impl Package {
     /// DIR/Cargo.toml` runs them.
     pub fn inner<'a>(&self, all: &'a [Package]) -> Vec<&'a Package> {
         all.iter()
-            .filter(|p| p.member && p.manifest_in(self) != "Cargo.toml")
+            .filter(|p| p.member && p.dir != self.dir)
             .filter(|p| Path::new(&p.dir).starts_with(&self.dir))
             .collect()
     }

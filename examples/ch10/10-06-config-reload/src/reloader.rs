@@ -340,9 +340,12 @@ impl<T: DeserializeOwned> Worker<T> {
         let first = Instant::now();
         let mut last = first;
         let mut requested = false;
-        let done = |requested: bool| match requested {
-            true => Settled::Requested,
-            false => Settled::Read,
+        let done = |requested: bool| {
+            if requested {
+                Settled::Requested
+            } else {
+                Settled::Read
+            }
         };
         loop {
             let until = match latest {
