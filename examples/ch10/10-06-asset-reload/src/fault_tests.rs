@@ -182,7 +182,10 @@ fn a_file_over_the_size_limit_is_refused_before_it_is_read() {
         .expect("grow the file");
     let error = polled.check().expect_err("too large");
     assert_eq!(error.kind(), io::ErrorKind::FileTooLarge);
-    assert_eq!(error.to_string(), "larger than the limit of 16777216 bytes");
+    assert_eq!(
+        error.to_string(),
+        "52428800 bytes, larger than the limit of 16777216 bytes"
+    );
     assert_eq!(polled.content_reads(), 1);
     assert!(WatchedFile::open(&path).is_err());
 }
@@ -359,6 +362,27 @@ fn attributes_set_after_a_close_leave_the_save_whole() {
     // A chmod during a write does not make the half-written file whole.
     assert_eq!(Change::Partial.then(Change::Attributes), Change::Partial);
     assert_eq!(Change::Partial.then(Change::Whole), Change::Whole);
+}
+
+#[test]
+fn a_frame_check_does_not_block() {
+    let (dir, path) = level_file(LEVEL_1);
+    let (watched, _) = WatchedFile::open(&path).expect("watch");
+    returns_promptly("a frame's check", move || {
+        let mut watched = watched;
+        let started = Instant::now();
+        assert_eq!(watched.check().expect("check"), None);
+        // A write left open: each check reports nothing yet, and does not wait for the quiet.
+        let mut file = fs::File::create(&path).expect("a write left open");
+        file.write_all(b"##").expect("write");
+        for _ in 0..100 {
+            assert_eq!(watched.check().expect("check"), None);
+        }
+        let took = started.elapsed();
+        assert!(took < WRITE_QUIET, "101 checks took {took:?}");
+        drop(file);
+    });
+    drop(dir);
 }
 
 #[test]

@@ -58,7 +58,7 @@ fn polling_sees_a_rename_save_and_an_in_place_write() {
 }
 
 #[test]
-fn polling_an_old_steady_file_costs_one_stat_per_check() {
+fn polling_an_old_steady_file_reads_it_only_once() {
     let (_dir, path) = level_file(LEVEL_1);
     set_mtime(&path, an_hour_ago()).expect("age the file");
     let (mut polled, _) = PolledFile::open(&path).expect("open");
@@ -201,13 +201,6 @@ fn events_survive_delete_and_see_the_file_again() {
             None => panic!("the recreated file was not seen within {DEADLINE:?}"),
         }
     }
-}
-
-#[test]
-fn a_frame_check_does_not_block() {
-    let (_dir, path) = level_file(LEVEL_1);
-    let (mut watched, _) = WatchedFile::open(&path).expect("open");
-    assert_eq!(watched.check().expect("check"), None);
 }
 
 #[test]

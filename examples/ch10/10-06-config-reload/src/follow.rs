@@ -236,7 +236,8 @@ pub fn read_at_most(reader: impl Read, limit: u64) -> io::Result<String> {
         .take(limit.saturating_add(1))
         .read_to_string(&mut text)?;
     if text.len() as u64 > limit {
-        return Err(too_large(limit));
+        let message = format!("larger than the limit of {limit} bytes when read");
+        return Err(io::Error::new(io::ErrorKind::FileTooLarge, message));
     }
     Ok(text)
 }
@@ -250,14 +251,13 @@ pub fn check_regular(meta: &fs::Metadata, limit: u64) -> io::Result<()> {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, message));
     }
     if meta.len() > limit {
-        return Err(too_large(limit));
+        let message = format!(
+            "{} bytes, larger than the limit of {limit} bytes",
+            meta.len()
+        );
+        return Err(io::Error::new(io::ErrorKind::FileTooLarge, message));
     }
     Ok(())
-}
-
-fn too_large(limit: u64) -> io::Error {
-    let message = format!("larger than the limit of {limit} bytes");
-    io::Error::new(io::ErrorKind::FileTooLarge, message)
 }
 
 #[cfg(unix)]
