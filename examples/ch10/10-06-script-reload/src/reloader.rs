@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -72,7 +72,8 @@ pub enum ReloadEvent {
 pub struct Scripts {
     engine: Arc<ScriptEngine>,
     current: Arc<ArcSwap<Script>>,
-    /// Held while a new version is swapped in, so generations count up one by one.
+    /// Held from the read of a new version to its swap: two reloads at once (the watcher's and
+    /// a `reload` call) go live in the order they read the file, one generation each.
     swapping: Arc<Mutex<()>>,
 }
 // ANCHOR_END: script
@@ -97,24 +98,29 @@ impl Scripts {
         }
     }
 
-    /// Compiles and checks the file again; swaps it in only if every check passed.
+    // ANCHOR: swap
+    /// Reads, compiles and checks the file again; swaps it in only if every check passed.
     pub fn reload(&self) -> Result<u64, ScriptError> {
+        let swapping = self.lock_swaps();
         let path = self.current.load().path.clone();
         let compiled = self.engine.load(&path)?;
-        self.swap_in(path, compiled)
+        Ok(self.swap_in(&swapping, path, compiled))
     }
 
     /// Swaps in `text` as the new version of the file, after the same checks.
     pub fn reload_text(&self, text: &str) -> Result<u64, ScriptError> {
+        let swapping = self.lock_swaps();
         let path = self.current.load().path.clone();
         let compiled = self.engine.compile(&path, text)?;
-        self.swap_in(path, compiled)
+        Ok(self.swap_in(&swapping, path, compiled))
     }
 
-    // ANCHOR: swap
-    fn swap_in(&self, path: PathBuf, compiled: Compiled) -> Result<u64, ScriptError> {
-        // Callers never take this lock; it only keeps two swaps from taking one generation.
-        let _swapping = self.swapping.lock().unwrap_or_else(PoisonError::into_inner);
+    /// Callers never take this lock; reloads hold it from their read to their swap.
+    fn lock_swaps(&self) -> MutexGuard<'_, ()> {
+        self.swapping.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn swap_in(&self, _swapping: &MutexGuard<'_, ()>, path: PathBuf, compiled: Compiled) -> u64 {
         let generation = self.current.load().generation + 1;
         let script = Script {
             generation,
@@ -123,7 +129,7 @@ impl Scripts {
         };
         // The one write callers can observe: a single pointer swap.
         self.current.store(Arc::new(script));
-        Ok(generation)
+        generation
     }
 
     /// Calls the live version's `greet`. A call in progress keeps the version it started with.
@@ -292,10 +298,10 @@ impl Worker {
             };
             let _ = self.changes.send(ReloadEvent::Rejected(error));
         }
-        let text = self
-            .scripts
-            .engine()
-            .read(&self.path, self.options.max_bytes);
+        let scripts = &self.scripts;
+        // From this read to the swap, no `Scripts::reload` can put a later read live first.
+        let swapping = scripts.lock_swaps();
+        let text = scripts.engine().read(&self.path, self.options.max_bytes);
         let this_read = match &text {
             Ok(text) => Ok(text.clone()),
             Err(error) => Err(error.to_string()),
@@ -304,7 +310,10 @@ impl Worker {
             return; // a touch, a save without changes, or a second event for one save
         }
         self.last_read = this_read;
-        let result = text.and_then(|text| self.scripts.reload_text(&text));
+        let result = text.and_then(|text| {
+            let compiled = scripts.engine().compile(&self.path, &text)?;
+            Ok(scripts.swap_in(&swapping, self.path.clone(), compiled))
+        });
         let event = match result {
             Ok(generation) => ReloadEvent::Reloaded { generation },
             Err(error) => ReloadEvent::Rejected(error),

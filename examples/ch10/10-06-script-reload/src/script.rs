@@ -8,6 +8,7 @@ use std::cell::Cell;
 use std::error::Error;
 use std::fmt;
 use std::io;
+use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -208,9 +209,29 @@ impl ScriptEngine {
         &self.limits
     }
 
+    /// The engine, to register the host's own functions before it is shared.
+    pub fn engine_mut(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+
     // ANCHOR: compile
     /// Compiles `text` and checks it completely; the result can be swapped in at once.
     pub fn compile(&self, path: &Path, text: &str) -> Result<Compiled, ScriptError> {
+        // A panic (a bug in rhai, or in a function the host registered) is this version's
+        // error: unwinding on would end the reloader's thread, and with it every reload.
+        panic::catch_unwind(AssertUnwindSafe(|| self.check(path, text))).unwrap_or_else(|panic| {
+            let message = (panic.downcast_ref::<&str>().copied())
+                .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("a panic without a message");
+            Err(ScriptError::Run {
+                path: path.to_owned(),
+                at: None,
+                message: format!("the check panicked: {message}"),
+            })
+        })
+    }
+
+    fn check(&self, path: &Path, text: &str) -> Result<Compiled, ScriptError> {
         let ast = self
             .engine
             .compile(text)
