@@ -48,3 +48,24 @@ fn main() -> Result<(), Box<dyn Error>> {
     print!("{}", report::write(&custom));
     Ok(())
 }
+
+// ANCHOR: glob_test
+// At the root, where our `toml` is declared, even a `use` of it by its bare name is not
+// ambiguous: an item declared in the module comes before a crate.
+#[cfg(test)]
+use toml::NAME as ROOT_TOML_NAME;
+
+#[cfg(test)]
+mod tests {
+    // A child of the root: the glob brings in everything the root declares, our `toml` too.
+    use super::*;
+
+    #[test]
+    fn after_a_glob_a_path_in_code_takes_the_globs_module() {
+        // Both the glob's `toml` and the crate `toml` could start this path; in code, the
+        // glob's module wins (in a `use`, the same path is refused as ambiguous).
+        assert_eq!(toml::NAME, "our own module, crate::toml");
+        assert_eq!(ROOT_TOML_NAME, toml::NAME);
+    }
+}
+// ANCHOR_END: glob_test
