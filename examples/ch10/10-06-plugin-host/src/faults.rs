@@ -48,6 +48,7 @@ pub fn plugin_sources() -> Vec<PluginSource> {
         fixture("greeter-v1", "v1", &[]),
         fixture("greeter-v2", "v2", &[]),
         fixture("panics", "panics", &[]),
+        fixture("panics-default-hook", "panics", &["default_panic_hook"]),
         fixture("wrong-abi", "wrong_abi", &[]),
         fixture("missing-symbol", "missing_symbol", &[]),
         fixture("aborts", "faults", &["fault=\"abort\""]),
@@ -330,9 +331,10 @@ fn provoke(fault: &str, built: &Path) -> Result<String, Box<dyn Error>> {
         "garbage-file" => garbage(&mut host, built),
         "replaced-while-writing" => replaced_while_writing(&mut host, built),
         "rapid-swaps-200" => rapid_swaps(&mut host),
-        // Not rows of the table: a plugin that stops its thread in `shutdown`, and a library
-        // whose constructor aborts inside `dlopen`.
+        // Not rows of the table: a plugin that stops its thread in `shutdown`, a library
+        // whose constructor aborts inside `dlopen`, and what the default panic hook costs.
         "thread-stopped-by-shutdown" => threads_after_swap(&mut host, "worker-thread"),
+        "default-hook-loads" => default_hook_loads(&mut host),
         "abort-at-load" => Err(unexpected(host.swap_to("aborts-at-load"))),
         _ => Err(format!("no such fault: {fault}").into()),
     }
@@ -439,6 +441,27 @@ fn rapid_swaps(host: &mut Host) -> Result<String, Box<dyn Error>> {
         return Err(unexpected((before, after)));
     }
     Ok("kept last good: 1 copy mapped, no fd leaked, RSS +32 MB at most".to_owned())
+}
+
+/// Loads of a plugin that panics with the default hook of its own `std` back in place, which
+/// prints a backtrace (`RUST_BACKTRACE=1`): the resident memory each load keeps, measured after
+/// swapping back to v1 each time.
+fn default_hook_loads(host: &mut Host) -> Result<String, Box<dyn Error>> {
+    const LOADS: u64 = 5;
+    let before = Usage::now()?;
+    for _ in 0..LOADS {
+        match host.swap_to("panics-default-hook")? {
+            Err(CallError::Panicked { .. }) => {}
+            other => return Err(unexpected(other)),
+        }
+        host.swap_to("greeter-v1")??;
+    }
+    let after = Usage::now()?;
+    let kept_mb = after.rss_kb.saturating_sub(before.rss_kb) / 1024 / LOADS;
+    Ok(format!(
+        "each load kept {kept_mb} MB; {} copies mapped",
+        after.mapped_copies
+    ))
 }
 
 /// What a process holds: open files, mapped plugin copies, resident memory.

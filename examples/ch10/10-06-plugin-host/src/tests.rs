@@ -299,7 +299,7 @@ fn a_panic_in_the_plugin_is_an_error_and_the_state_is_unchanged() {
         match t.host.greet("Ada") {
             Err(CallError::Panicked { message }) => assert_eq!(
                 message,
-                "index out of bounds: the len is 3 but the index is 3 (at panics.rs:20:38)"
+                "index out of bounds: the len is 3 but the index is 3 (at panics.rs:25:38)"
             ),
             other => panic!("expected a caught panic, got {other:?}"),
         }
@@ -325,7 +325,7 @@ fn a_plugin_that_panics_on_its_first_call_is_refused() {
         matches!(
             &error,
             LoadError::FirstCallFailed { error: CallError::Panicked { message }, .. }
-                if message == "describe is broken (at panics.rs:11:13)"
+                if message == "describe is broken (at panics.rs:12:13)"
         ),
         "{error:?}"
     );
@@ -573,6 +573,19 @@ fn each_fault_ends_as_the_table_says() {
     });
 }
 // ANCHOR_END: test_faults
+
+#[test]
+fn the_default_panic_hook_of_a_plugins_std_keeps_memory_at_every_load() {
+    // The plugin's own quiet hook keeps 200 swaps within 32 MB (`rapid-swaps-200` above).
+    let (observed, _temp) = provoke_in_child("default-hook-loads");
+    let kept_mb: u64 = observed
+        .strip_prefix("each load kept ")
+        .and_then(|rest| rest.split_once(" MB"))
+        .and_then(|(mb, _)| mb.parse().ok())
+        .unwrap_or_else(|| panic!("{observed}"));
+    println!("{observed}");
+    assert!(kept_mb >= 8, "{observed}");
+}
 
 #[test]
 fn a_copy_left_by_a_host_that_died_in_dlopen_is_removed_by_the_next_host() {
