@@ -396,7 +396,8 @@ impl Measured<'_> {
                 "swap",
             ),
             (
-                "memory kept per version loaded (resident, over the swaps)",
+                "memory: what the host keeps per version loaded (resident, over the swaps); and \
+                 what the running version itself takes, where it is a process",
                 "memory",
             ),
         ];
@@ -407,15 +408,22 @@ impl Measured<'_> {
                 let cell = match name {
                     "call" => format!("{} / {}", ns(get("median_ns")?), ns(get("p99_ns")?)),
                     "swap" => format!("{} / {}", us(get("median_us")?), us(get("p99_us")?)),
-                    _ => kb(get("kb_per_version")?),
+                    _ => match get("plugin_process_kb") {
+                        Ok(process) => {
+                            format!("{}; the child: {}", kb(get("kb_per_version")?), kb(process))
+                        }
+                        Err(_) => kb(get("kb_per_version")?),
+                    },
                 };
                 out += &format!(" {cell} |");
             }
         }
         out += &format!(
             "\n\nThe same greeting (`greet(name, count)`, the count kept by the host) through each \
-             approach; each package's `benches/cost.rs`. A call is timed in batches of a \
-             thousand; a swap one by one. {}\n",
+             approach; each package's `benches/cost.rs`. The library's call is timed in batches \
+             of a thousand (one is too short to time alone), so its median and p99 are of batch \
+             averages, smoother than the others'; the child process's and the script's calls, \
+             and every swap, one by one. {}\n",
             self.stamp,
         );
         Ok(out)

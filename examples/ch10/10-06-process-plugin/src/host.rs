@@ -85,7 +85,7 @@ pub enum PluginError {
     Garbage { error: String },
     /// A reply of the wrong kind (a greeting to the handshake, …).
     Unexpected { reply: String },
-    /// The plugin answered with an error message; it is still running.
+    /// The plugin answered the request with an error message; it is still running.
     Refused { message: String },
     /// The request is longer than `MAX_LINE`; nothing was sent.
     RequestTooLong,
@@ -122,6 +122,22 @@ impl fmt::Display for PluginError {
 }
 
 impl std::error::Error for PluginError {}
+
+impl PluginError {
+    /// The plugin wrote what this protocol does not allow, or stopped reading or writing its
+    /// pipes: a fault of the version, whatever the request. (A crash or a hang may be one
+    /// input's.)
+    pub fn broke_protocol(&self) -> bool {
+        matches!(
+            self,
+            PluginError::NotReading
+                | PluginError::Unexpected { .. }
+                | PluginError::Garbage { .. }
+                | PluginError::TooLong
+                | PluginError::ClosedStdout
+        )
+    }
+}
 
 /// `exit status 3`, or on Unix `killed by signal 11 (SIGSEGV)`. (std's own `Display` adds
 /// "(core dumped)" when the system wrote a core file, which depends on the machine.)
@@ -199,13 +215,16 @@ impl PluginProcess {
     /// protocol version within `timeouts.start`.
     pub fn start(command: &PluginCommand, timeouts: Timeouts) -> Result<Self, PluginError> {
         let mut child = spawn(command)?;
-        let stdin = child.stdin.take().expect("stdin is piped");
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let stderr = child.stderr.take().expect("stderr is piped");
         // std has no timeout for a pipe's reads or writes: threads do them, the host waits.
-        let requests = write_lines_on_a_thread(stdin);
-        let replies = read_lines_on_a_thread(stdout);
-        forward_stderr(stderr, command.label());
+        let Pipes { requests, replies } = match pipe_threads(&mut child, command.label()) {
+            Ok(pipes) => pipes,
+            Err(error) => {
+                // No thread for a pipe (the system is out of threads): end the child here.
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(PluginError::Io(error));
+            }
+        };
         let mut plugin = PluginProcess {
             command: command.clone(),
             name: String::new(),
@@ -229,6 +248,7 @@ impl PluginProcess {
                 plugin: name,
                 found: protocol,
             }),
+            Reply::Error { message, .. } => Err(PluginError::Refused { message }),
             other => Err(PluginError::Unexpected {
                 reply: format!("{other:?}"),
             }),
@@ -245,14 +265,19 @@ impl PluginProcess {
         };
         match self.exchange(&request, self.timeouts.call)? {
             Reply::Greeting { id, text } if id == self.last_id => Ok(text),
+            Reply::Error {
+                id: Some(id),
+                message,
+            } if id == self.last_id => Err(PluginError::Refused { message }),
+            // A reply to another request, or an error about no request: out of step.
             other => Err(self.kill_with(PluginError::Unexpected {
                 reply: format!("{other:?}"),
             })),
         }
     }
 
-    /// Sends one request and waits for one reply. After any error but `Refused` and
-    /// `RequestTooLong`, the process has been killed and waited for: after a timeout a late
+    /// Sends one request and waits for one reply. After any error but `RequestTooLong`, the
+    /// process has been killed and waited for: after a timeout a late
     /// reply would answer the next request, so a plugin is never asked again.
     fn exchange(&mut self, request: &Request, timeout: Duration) -> Result<Reply, PluginError> {
         let mut line = serde_json::to_vec(request).map_err(|e| PluginError::Io(e.into()))?;
@@ -271,7 +296,6 @@ impl PluginProcess {
         }
         match self.replies.recv_timeout(timeout) {
             Ok(Ok(ReadLine::Line(line))) => match serde_json::from_slice(&line) {
-                Ok(Reply::Error { message }) => Err(PluginError::Refused { message }),
                 Ok(reply) => Ok(reply),
                 Err(error) => Err(self.kill_with(PluginError::Garbage {
                     error: error.to_string(),
@@ -347,8 +371,11 @@ impl PluginProcess {
         }
     }
 
-    /// Polls `try_wait` until `deadline`: std has no wait with a timeout.
+    /// Polls `try_wait` until `deadline`: std has no wait with a timeout. The pause doubles
+    /// from 50 µs to 2 ms: a plugin that exits at once is seen at once, a slow one costs few
+    /// polls.
     fn wait_until(&mut self, deadline: Instant) -> Option<ExitStatus> {
+        let mut pause = Duration::from_micros(50);
         loop {
             match self.child.try_wait() {
                 Ok(Some(status)) => {
@@ -356,7 +383,10 @@ impl PluginProcess {
                     self.requests = None; // ends the writer thread
                     return Some(status);
                 }
-                Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(2)),
+                Ok(None) if Instant::now() < deadline => {
+                    thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(2));
+                }
                 Ok(None) => return None,
                 Err(error) => {
                     self.ended = Some(Err(error));
@@ -388,14 +418,34 @@ impl Drop for PluginProcess {
     }
 }
 
+/// The host's ends of a plugin's stdin and stdout, each served by a thread.
+struct Pipes {
+    requests: SyncSender<Vec<u8>>,
+    replies: Receiver<io::Result<ReadLine>>,
+}
+
+/// Starts the threads that write the child's stdin, read its stdout and forward its stderr.
+fn pipe_threads(child: &mut Child, label: String) -> io::Result<Pipes> {
+    let piped = || io::Error::other("a pipe was not set up");
+    let stdin = child.stdin.take().ok_or_else(piped)?;
+    let stdout = child.stdout.take().ok_or_else(piped)?;
+    let stderr = child.stderr.take().ok_or_else(piped)?;
+    let requests = write_lines_on_a_thread(stdin)?;
+    let replies = read_lines_on_a_thread(stdout)?;
+    forward_stderr(stderr, label)?;
+    Ok(Pipes { requests, replies })
+}
+
 /// Reads `stdout` line by line on a thread of its own, sending each line (or the end) into
 /// the channel it returns. The channel holds one line: while it is full the thread waits, the
 /// pipe fills and a plugin that writes more blocks, so however much it writes the host holds
 /// at most two lines of it. Portable and safe, unlike `poll(2)` through `libc`; the thread
 /// ends when the pipe closes (the process exited) or the host drops the receiver.
-fn read_lines_on_a_thread(stdout: impl Read + Send + 'static) -> Receiver<io::Result<ReadLine>> {
+fn read_lines_on_a_thread(
+    stdout: impl Read + Send + 'static,
+) -> io::Result<Receiver<io::Result<ReadLine>>> {
     let (lines, replies) = mpsc::sync_channel(1);
-    thread::spawn(move || {
+    thread::Builder::new().spawn(move || {
         let mut stdout = BufReader::new(stdout);
         loop {
             let line = protocol::read_line(&mut stdout, MAX_LINE);
@@ -404,24 +454,26 @@ fn read_lines_on_a_thread(stdout: impl Read + Send + 'static) -> Receiver<io::Re
                 return;
             }
         }
-    });
-    replies
+    })?;
+    Ok(replies)
 }
 
 /// Writes each line it is sent to `stdin`, on a thread of its own, so that a write into a
 /// full pipe never blocks the host: it only makes the plugin miss its deadline. The thread
 /// ends, closing the pipe, when the host drops the sender or a write fails.
-fn write_lines_on_a_thread(mut stdin: impl Write + Send + 'static) -> SyncSender<Vec<u8>> {
+fn write_lines_on_a_thread(
+    mut stdin: impl Write + Send + 'static,
+) -> io::Result<SyncSender<Vec<u8>>> {
     // One request at a time: the host sends the next once the previous one is answered.
     let (requests, lines) = mpsc::sync_channel::<Vec<u8>>(1);
-    thread::spawn(move || {
+    thread::Builder::new().spawn(move || {
         for line in lines {
             if stdin.write_all(&line).and_then(|()| stdin.flush()).is_err() {
                 return;
             }
         }
-    });
-    requests
+    })?;
+    Ok(requests)
 }
 
 /// Starts the program with all three pipes. "Text file busy" (ETXTBSY) means the file is
@@ -456,8 +508,8 @@ fn spawn(command: &PluginCommand) -> Result<Child, PluginError> {
 /// its own: the pipe is always read, so a plugin writing to stderr never blocks on a full
 /// pipe, even when writing to the host's stderr fails (`eprintln!` would panic, ending the
 /// thread). The thread ends when the pipe closes.
-fn forward_stderr(stderr: impl Read + Send + 'static, label: String) {
-    thread::spawn(move || {
+fn forward_stderr(stderr: impl Read + Send + 'static, label: String) -> io::Result<()> {
+    thread::Builder::new().spawn(move || {
         let mut stderr = BufReader::new(stderr);
         let mut line = Vec::new();
         loop {
@@ -472,18 +524,22 @@ fn forward_stderr(stderr: impl Read + Send + 'static, label: String) {
                 }
             }
         }
-    });
+    })?;
+    Ok(())
 }
 
 // ANCHOR: host
 /// Keeps the state (the greeting count) and one running plugin. After a fault it goes on with
-/// the last plugin that answered a greeting, restarted if it died.
+/// the last plugin that answered a greeting, restarted if it died; a plugin that broke the
+/// protocol loses that place to the one that held it before.
 pub struct Host {
     /// The plugin that serves requests, or is restarted to.
     command: PluginCommand,
     running: Option<PluginProcess>,
-    /// The last plugin that answered a greeting.
+    /// The last plugin that answered a greeting and has not broken the protocol since.
     last_good: Option<PluginCommand>,
+    /// The last good plugin before it: where the host goes back to if it breaks the protocol.
+    good_before: Option<PluginCommand>,
     greetings: u64,
     timeouts: Timeouts,
 }
@@ -495,6 +551,7 @@ impl Host {
             command: command.clone(),
             running: Some(running),
             last_good: None,
+            good_before: None,
             greetings: 0,
             timeouts,
         })
@@ -521,10 +578,16 @@ impl Host {
         match &result {
             Ok(_) => {
                 self.greetings = count; // only a greeting that arrived counts
-                self.last_good = Some(self.command.clone());
+                if self.last_good.as_ref() != Some(&self.command) {
+                    self.good_before = self.last_good.replace(self.command.clone());
+                }
             }
-            Err(_) if !plugin.is_running() => {
-                // Back to the last plugin that answered (this one, if it had), started afresh.
+            Err(error) if !plugin.is_running() => {
+                if error.broke_protocol() && self.last_good.as_ref() == Some(&self.command) {
+                    self.last_good = self.good_before.take();
+                }
+                // Back to the last good plugin (this one, if it only died), started afresh. If
+                // that fails, the next greeting tries again and returns the error.
                 if let Some(good) = &self.last_good {
                     self.command = good.clone();
                 }

@@ -34,8 +34,10 @@ pub enum Reply {
         id: u64,
         text: String,
     },
-    /// The plugin refused the request, and goes on running.
+    /// The plugin refused the request `id` (none: a line it could not read as a request), and
+    /// goes on running.
     Error {
+        id: Option<u64>,
         message: String,
     },
 }
@@ -100,6 +102,7 @@ pub fn serve(name: &str, greet: impl Fn(&str, u64) -> String) -> io::Result<()> 
                 text: greet(&name, count),
             },
             Err(error) => Reply::Error {
+                id: None,
                 message: format!("not a request: {error}"),
             },
         };

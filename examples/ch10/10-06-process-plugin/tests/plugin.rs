@@ -438,6 +438,39 @@ fn a_plugin_that_replies_without_reading_is_killed() {
         .find_map(|_| host.greet(&name).err())
         .expect("refused by the third request");
     assert!(matches!(error, PluginError::NotReading), "{error:?}");
+    // Its early replies were counted, so it had become the last good plugin; breaking the
+    // protocol cost it that place: the host is back on v1, not on a restarted copy of it.
+    assert_eq!(name_of(&host), "greeter v1");
+    let next = host.greetings() + 1;
+    assert_eq!(
+        host.greet("Ada").expect("greet"),
+        format!("Hello, Ada! (greeting #{next})")
+    );
+}
+
+#[test]
+fn an_error_about_no_request_is_out_of_step() {
+    a_fault_while_greeting(
+        "stale-error",
+        TIMEOUTS,
+        |e| matches!(e, PluginError::Unexpected { reply } if reply.contains("a stale error")),
+    );
+}
+
+#[test]
+fn a_refused_greeting_is_not_counted_and_the_plugin_keeps_running() {
+    let mut host = host_on_v1(TIMEOUTS);
+    host.reload(&plugins().faulty("refuse")).expect("reload");
+    let refusing = pid(&host);
+    for _ in 0..2 {
+        let error = host.greet("Ada").expect_err("refused");
+        assert!(
+            matches!(&error, PluginError::Refused { message } if message == "no greetings today"),
+            "{error:?}"
+        );
+    }
+    assert_eq!(host.greetings(), 1);
+    assert_eq!(pid(&host), refusing, "the same process");
 }
 
 /// A fresh directory under the system's temporary directory.

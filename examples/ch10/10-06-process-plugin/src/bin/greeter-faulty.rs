@@ -40,6 +40,27 @@ fn main() -> io::Result<()> {
             println!(r#"{{"Greeting":{{"id":0,"text":"an extra reply"}}}}"#);
             format!("Hello, {name}! (greeting #{count})")
         }),
+        "stale-error" => serve(&name, |name, count| {
+            // An error about no request in particular, before the real reply.
+            println!(r#"{{"Error":{{"id":null,"message":"a stale error"}}}}"#);
+            format!("Hello, {name}! (greeting #{count})")
+        }),
+        "refuse" => {
+            // Refuses every greeting, and goes on running.
+            read_hello_and_answer(&name)?;
+            let mut input = io::stdin().lock();
+            while let ReadLine::Line(line) = read_line(&mut input, MAX_LINE)? {
+                if let Ok(Request::Greet { id, .. }) = serde_json::from_slice(&line) {
+                    let message = "no greetings today".to_owned();
+                    let reply = Reply::Error {
+                        id: Some(id),
+                        message,
+                    };
+                    write_message(&mut io::stdout(), &reply)?;
+                }
+            }
+            Ok(())
+        }
         "oversized" => serve(&name, |_, _| "x".repeat(MAX_LINE * 4)),
         "close-stdout" => serve(&name, |_, _| {
             close_stdout();
