@@ -108,10 +108,20 @@ pub struct PolledFile {
     /// A new content read once, waiting for a second equal read `SETTLE` later.
     candidate: Option<(Stamp, u64, Instant)>,
     content_reads: u64,
+    /// The file system's timestamp tick: `MTIME_GRANULARITY` unless set.
+    granularity: Duration,
 }
 
 impl PolledFile {
     pub fn open(path: impl Into<PathBuf>) -> io::Result<(Self, String)> {
+        Self::open_with_granularity(path, MTIME_GRANULARITY)
+    }
+
+    /// For a file system whose timestamp tick is known to be `granularity`.
+    pub fn open_with_granularity(
+        path: impl Into<PathBuf>,
+        granularity: Duration,
+    ) -> io::Result<(Self, String)> {
         let path = path.into();
         let (read_at, read_clock) = (SystemTime::now(), Instant::now());
         let stamp = Stamp::of(&path)?;
@@ -125,18 +135,20 @@ impl PolledFile {
             read_clock,
             candidate: None,
             content_reads: 1,
+            granularity,
         };
         Ok((file, text))
     }
 
     /// Same stamp proves nothing if the file was modified within one timestamp tick of our
-    /// read (git's "racily clean" case): read it at every check for `MTIME_GRANULARITY` after
-    /// the stamp was first seen. An mtime in the future looks recent forever: after that, it is
-    /// read once per `MTIME_GRANULARITY`, not at every check.
+    /// read (git's "racily clean" case): read it at every check for one tick after the stamp
+    /// was first seen. An mtime in the future looks recent forever: after that, it is read
+    /// once per tick, not at every check.
     fn stamp_in_doubt(&self, now: Instant) -> bool {
-        let recent = modified_recently(self.stamp.modified, self.read_at);
-        let first_tick = self.read_clock < self.stamp_seen + MTIME_GRANULARITY;
-        recent && (first_tick || now >= self.read_clock + MTIME_GRANULARITY)
+        let tick = self.granularity;
+        let recent = modified_recently(self.stamp.modified, self.read_at, tick);
+        let first_tick = self.read_clock < self.stamp_seen + tick;
+        recent && (first_tick || now >= self.read_clock + tick)
     }
 
     /// `Ok(Some(text))` when the content changed, `Ok(None)` when it did not (or not yet for
@@ -339,13 +351,13 @@ impl CheckForChange for WatchedFile {
 }
 // ANCHOR_END: trait
 
-/// Whether `modified` is within `MTIME_GRANULARITY` before `read_at`, or after it. Written as
-/// a subtraction: `modified + MTIME_GRANULARITY` overflows for an mtime near the end of time,
-/// which tmpfs accepts (`touch -d @9223372036854775807`).
-fn modified_recently(modified: SystemTime, read_at: SystemTime) -> bool {
+/// Whether `modified` is within one `tick` before `read_at`, or after it. Written as a
+/// subtraction: `modified + tick` overflows for an mtime near the end of time, which tmpfs
+/// accepts (`touch -d @9223372036854775807`).
+fn modified_recently(modified: SystemTime, read_at: SystemTime, tick: Duration) -> bool {
     read_at
         .duration_since(modified)
-        .map_or(true, |age| age <= MTIME_GRANULARITY)
+        .map_or(true, |age| age <= tick)
 }
 
 #[cfg(test)]
@@ -356,8 +368,16 @@ mod stamp_tests {
     fn an_mtime_at_the_end_of_time_is_recent_without_overflow() {
         let now = SystemTime::now();
         let last = SystemTime::UNIX_EPOCH + Duration::from_secs(i64::MAX as u64);
-        assert!(modified_recently(last, now));
-        assert!(modified_recently(now - Duration::from_secs(1), now));
-        assert!(!modified_recently(now - Duration::from_secs(3), now));
+        assert!(modified_recently(last, now, MTIME_GRANULARITY));
+        assert!(modified_recently(
+            now - Duration::from_secs(1),
+            now,
+            MTIME_GRANULARITY
+        ));
+        assert!(!modified_recently(
+            now - Duration::from_secs(3),
+            now,
+            MTIME_GRANULARITY
+        ));
     }
 }

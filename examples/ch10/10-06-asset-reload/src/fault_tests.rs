@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tempfile::TempDir;
 
-use crate::asset::{MTIME_GRANULARITY, PolledFile, SETTLE, WRITE_QUIET, WatchedFile};
+use crate::asset::{PolledFile, SETTLE, WRITE_QUIET, WatchedFile};
 use crate::tests::{DEADLINE, level_file, poll_until_change};
 use crate::{LEVEL_1, LEVEL_2, LEVEL_3, LEVEL_4, save, set_mtime};
 
@@ -272,17 +272,19 @@ fn polling_does_not_reread_a_file_with_an_mtime_in_the_future() {
     let (_dir, path) = level_file(LEVEL_1);
     let an_hour_ahead = SystemTime::now() + Duration::from_secs(3600);
     set_mtime(&path, an_hour_ahead).expect("an mtime in the future");
-    let (mut polled, _) = PolledFile::open(&path).expect("poll");
-    // Within MTIME_GRANULARITY of its first sight the stamp proves nothing; after it, the file
-    // is read once per MTIME_GRANULARITY, not at every check.
-    thread::sleep(MTIME_GRANULARITY + Duration::from_millis(100));
+    // A tick shorter than `MTIME_GRANULARITY`, for a shorter test.
+    let tick = Duration::from_millis(300);
+    let (mut polled, _) = PolledFile::open_with_granularity(&path, tick).expect("poll");
+    // Within one tick of its first sight the stamp proves nothing; after it, the file is read
+    // once per tick, not at every check.
+    thread::sleep(tick + Duration::from_millis(100));
     assert_eq!(polled.check().expect("check"), None);
     let (reads, started) = (polled.content_reads(), Instant::now());
     for _ in 0..100 {
         assert_eq!(polled.check().expect("check"), None);
     }
-    // Only a machine stalled for MTIME_GRANULARITY during the loop would allow a read.
-    let allowed = started.elapsed().as_millis() / MTIME_GRANULARITY.as_millis();
+    // Only a machine stalled for a tick during the loop would allow a read.
+    let allowed = started.elapsed().as_millis() / tick.as_millis();
     let extra = u128::from(polled.content_reads() - reads);
     assert!(extra <= allowed, "{extra} reads in 100 checks");
     fs::write(&path, LEVEL_2).expect("a real change (a new mtime)");
