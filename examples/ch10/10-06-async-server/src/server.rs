@@ -35,7 +35,8 @@ async fn handle(
         let name = match request {
             Ok(Some(name)) => name,
             Ok(None) => return Ok(()), // the client closed the connection
-            Err(error) => return refuse(reader, writer, error).await, // too long, not UTF-8
+            // too long, or not UTF-8
+            Err(error) => return refuse(reader, writer, stopping, error).await,
         };
         // Clone the Arc and let the borrow go: `borrow()` holds the channel's read lock,
         // which must never be held across an `.await`.
@@ -78,22 +79,24 @@ async fn next_request(
 }
 
 /// Answers a bad request with `error: WHY` and closes the connection. What the client sent
-/// after it is read and dropped until it closes its side (up to `DRAIN_DEADLINE`), so that
-/// the close is a clean end of stream and not a reset that could destroy the error line.
+/// after it is read and dropped until it closes its side (up to `DRAIN_DEADLINE`, or until the
+/// server stops), so that the close is a clean end of stream and not a reset that could
+/// destroy the error line.
 async fn refuse(
-    mut reader: BufReader<OwnedReadHalf>,
+    reader: BufReader<OwnedReadHalf>,
     mut writer: OwnedWriteHalf,
+    mut stopping: watch::Receiver<bool>,
     why: io::Error,
 ) -> io::Result<()> {
     writer
         .write_all(format!("error: {why}\n").as_bytes())
         .await?;
     writer.shutdown().await?;
-    let _ = tokio::time::timeout(
-        DRAIN_DEADLINE,
-        tokio::io::copy(&mut reader, &mut tokio::io::sink()),
-    )
-    .await;
+    let (mut rest, mut sink) = (reader, tokio::io::sink());
+    tokio::select! {
+        _ = tokio::time::timeout(DRAIN_DEADLINE, tokio::io::copy(&mut rest, &mut sink)) => {}
+        _ = stopping.wait_for(|stop| *stop) => {} // a shutdown does not wait for this one
+    }
     Err(why)
 }
 

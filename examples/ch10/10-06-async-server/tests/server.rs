@@ -220,18 +220,19 @@ async fn a_request_line_over_the_limit_is_refused_and_its_connection_closed() {
     let answer = request(addr, &longest).await.expect("answered");
     assert_eq!(answer, format!("1 Hello from version 1, {longest}!"));
 
-    // 1 MiB with no newline: the server reads MAX_LINE + 2 bytes of it, not all of it.
+    // 1 MiB with no newline, the client's side left open: only the limit can end the read.
+    // The server holds at most MAX_LINE + 2 bytes of it, and reads the rest into a sink.
     let mut client = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let mut answer = String::new();
     tokio::time::timeout(DEADLINE, async {
         client.write_all(&vec![b'n'; 1 << 20]).await?;
-        client.shutdown().await?;
         client.read_to_string(&mut answer).await
     })
     .await
-    .expect("within the deadline")
+    .expect("refused at the limit, within the deadline")
     .expect("an answer, then a clean end of stream");
     assert_eq!(answer, "error: request longer than 1024 bytes\n");
+    drop(client);
 
     let answer = request(addr, "test").await.expect("answered");
     assert_eq!(
@@ -244,6 +245,49 @@ async fn a_request_line_over_the_limit_is_refused_and_its_connection_closed() {
         .expect("stops")
         .expect("no panic");
     assert_eq!(cut, 0);
+}
+
+/// A refused client that keeps its connection open does not hold a shutdown up: `refuse` reads
+/// what it sends only until the server stops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_client_that_stays_connected_does_not_hold_up_a_shutdown() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let Served {
+        _dir,
+        reloading: _reloading,
+        addr,
+        stop,
+        server,
+        ..
+    } = serve_version_1().await;
+
+    let refused = Instant::now();
+    let mut client = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let mut answer = String::new();
+    tokio::time::timeout(DEADLINE, async {
+        client.write_all(&[b'n'; server::MAX_LINE + 2]).await?; // no newline
+        tokio::io::BufReader::new(&mut client)
+            .read_line(&mut answer)
+            .await
+    })
+    .await
+    .expect("within the deadline")
+    .expect("an answer");
+    assert_eq!(answer, "error: request longer than 1024 bytes\n");
+
+    let _ = stop.send(());
+    let cut = tokio::time::timeout(DEADLINE, server)
+        .await
+        .expect("stops")
+        .expect("no panic");
+    assert_eq!(cut, 0);
+    // `refuse` would read on until DRAIN_DEADLINE after the refusal: the shutdown did not wait.
+    assert!(
+        refused.elapsed() < server::DRAIN_DEADLINE,
+        "{:?}",
+        refused.elapsed()
+    );
+    drop(client);
 }
 
 /// The binary, started with `serve`; killed and reaped if a test fails half-way.

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 // ANCHOR: deploy
@@ -27,6 +27,11 @@ pub fn deploy(dir: &Path, binary: &Path, label: &str) -> io::Result<()> {
 /// binary is open for writing gets a copy of that descriptor until its `exec`, and an `exec`
 /// of the binary meanwhile fails with ETXTBSY; the tests deploy and start in parallel threads.
 static SPAWNING: Mutex<()> = Mutex::new(());
+
+/// Holds `SPAWNING`: for a test that starts a process of its own.
+pub fn no_deploy_meanwhile() -> MutexGuard<'static, ()> {
+    SPAWNING.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// Sends `signal` to `pid`.
 pub fn signal(pid: u32, signal: libc::c_int) -> io::Result<()> {
@@ -129,7 +134,7 @@ pub const LOG_TIMEOUT: Duration = Duration::from_secs(20);
 
 impl Started {
     pub fn start(dir: &Path, args: &[&str]) -> io::Result<Started> {
-        let no_deploy_meanwhile = SPAWNING.lock().unwrap_or_else(PoisonError::into_inner);
+        let no_deploy_meanwhile = no_deploy_meanwhile();
         let mut child = Command::new(dir.join("server"))
             .arg("serve")
             .args(args)

@@ -3,13 +3,11 @@
 //! write end of a pipe named by `READY_FD`; the new one takes the socket and writes `ready`.
 
 use std::fs::File;
-use std::future::Future;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::net::TcpListener;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::pin::Pin;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -98,11 +96,13 @@ impl std::fmt::Display for HandoverError {
 }
 
 // ANCHOR: spawn
-/// A handover in progress: the new process, started, and the wait for its `ready`.
+/// A handover in progress: the new process, started, and the pipe it says `ready` on.
 /// Dropped before it is over, it kills the new process and reaps it.
 pub struct Upgrade {
     successor: Successor,
-    heard: Pin<Box<dyn Future<Output = Heard> + Send>>,
+    pipe: BufReader<pipe::Receiver>,
+    /// What `heard` has read from the pipe so far.
+    word: Vec<u8>,
     give_up: Instant,
     deadline: Duration,
 }
@@ -128,7 +128,7 @@ pub fn start_successor(
     // SAFETY: writer_fd was just created by fcntl and is owned by nothing else.
     let writer_copy = unsafe { OwnedFd::from_raw_fd(writer_fd) };
     drop(writer);
-    // An async read end: the wait for `ready` is cancelled by dropping it, at any time.
+    // An async read end: the accept loop goes on while `heard` waits on it.
     let reader = pipe::Receiver::from_owned_fd(reader.into()).map_err(HandoverError::Spawn)?;
 
     let listener = listener.as_raw_fd();
@@ -167,16 +167,10 @@ pub fn start_successor(
     // Our copy of the write end must go, or the read below would never see end-of-file.
     drop(writer_copy);
 
-    let heard = tokio::time::timeout(deadline, async move {
-        let mut line = String::new();
-        BufReader::new(reader)
-            .read_line(&mut line)
-            .await
-            .map(|_| line)
-    });
     Ok(Upgrade {
         successor: Successor(Some(child)),
-        heard: Box::pin(heard),
+        pipe: BufReader::new(reader),
+        word: Vec::new(),
         give_up: Instant::now() + deadline,
         deadline,
     })
@@ -184,11 +178,13 @@ pub fn start_successor(
 // ANCHOR_END: spawn
 
 impl Upgrade {
-    /// Waits for the new process's word, up to the deadline. Cancel-safe: the wait is kept in
-    /// `self`, so calling it again in a `select!` loop goes on with the same read and deadline.
-    /// Call it again only if the previous call did not complete.
+    /// Waits for the new process's word, up to the deadline. Cancel-safe: `read_until` keeps
+    /// what it has read in `self.word`, so calling it again in a `select!` loop goes on with the
+    /// same read and deadline. Call it again only if the previous call did not complete.
     pub async fn heard(&mut self) -> Heard {
-        (&mut self.heard).await
+        let read = self.pipe.read_until(b'\n', &mut self.word);
+        let read = tokio::time::timeout_at(self.give_up, read).await?;
+        Ok(read.map(|_| String::from_utf8_lossy(&self.word).into_owned()))
     }
 
     /// What the word means. `ready`: the new process serves on, no longer ours to kill. Anything
@@ -196,9 +192,10 @@ impl Upgrade {
     pub async fn conclude(self, heard: Heard) -> Result<u32, HandoverError> {
         let Upgrade {
             mut successor,
+            pipe,
+            word,
             give_up,
             deadline,
-            ..
         } = self;
         let why = match heard {
             Ok(Ok(line)) if line == "ready\n" => return Ok(successor.release()),
@@ -206,6 +203,10 @@ impl Upgrade {
             Ok(Ok(line)) => Some(format!("said {:?}", line.trim_end())),
             Ok(Err(error)) => Some(format!("could not be heard ({error})")),
             Err(_elapsed) => {
+                // A `ready` written as the deadline passed: it may be accepting already.
+                if word_now(pipe, word) == b"ready\n" {
+                    return Ok(successor.release());
+                }
                 successor.stop(Duration::ZERO).await; // SIGKILL at once
                 return Err(HandoverError::Timeout(deadline));
             }
@@ -230,6 +231,19 @@ impl Upgrade {
         let mut successor = self.successor;
         successor.stop(grace).await
     }
+}
+
+/// The word in the pipe now, without waiting: what `heard` read, what its buffer holds, and
+/// what a plain non-blocking read(2) finds (tokio's readiness may lag behind the pipe).
+fn word_now(pipe: BufReader<pipe::Receiver>, mut word: Vec<u8>) -> Vec<u8> {
+    word.extend_from_slice(pipe.buffer());
+    if let Ok(fd) = pipe.into_inner().into_nonblocking_fd() {
+        let mut rest = [0; 64];
+        if let Ok(read) = File::from(fd).read(&mut rest) {
+            word.extend_from_slice(&rest[..read]);
+        }
+    }
+    word
 }
 
 /// The new process while it is ours: killed (SIGKILL) and reaped on drop, so that no path out

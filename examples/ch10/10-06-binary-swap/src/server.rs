@@ -84,21 +84,26 @@ pub async fn serve(listener: TcpListener, options: &Options, mut signals: Signal
                 }
             }
             heard = async { upgrade.as_mut().expect("guarded").heard().await }, if upgrade.is_some() => {
+                // ANCHOR: ready
+                // The new process has said its word (or its time is up): `ready` ends the loop.
                 let outcome = upgrade.take().expect("guarded").conclude(heard).await;
                 match outcome {
                     Ok(successor) => break Ended::Replaced { successor },
                     Err(error) => log(label, &format!("upgrade failed: {error}; still serving")),
                 }
+                // ANCHOR_END: ready
             }
             Some(_) = signals.terminate.recv() => break Ended::Stopped("SIGTERM"),
             Some(_) = signals.interrupt.recv() => break Ended::Stopped("SIGINT"),
             Some(_finished) = connections.join_next() => {}
         }
     };
+    // ANCHOR: ready
     // Closing our descriptor does not close the socket while the new process holds it:
     // connections waiting in its queue are accepted there.
     drop(listener);
-    let _ = stop.send(true);
+    let _ = stop.send(true); // tells each connection to finish
+    // ANCHOR_END: ready
     match &ended {
         Ended::Replaced { .. } => log(
             label,

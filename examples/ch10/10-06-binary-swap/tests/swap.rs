@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use ch10_06_binary_swap::client::Clients;
 use ch10_06_binary_swap::deploy::{self, Orphans, Started, deploy, pid_in, shown};
+use ch10_06_binary_swap::handover;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_ch10-06-binary-swap");
 const WAIT: Duration = Duration::from_secs(20);
@@ -236,9 +237,9 @@ fn sigterm_right_after_sigusr2_leaves_no_server_running() {
     deploy(dir.path(), Path::new(BINARY), "v2").expect("deploy v2");
     deploy::signal(v1.pid, libc::SIGUSR2).expect("SIGUSR2");
     deploy::signal(v1.pid, libc::SIGTERM).expect("SIGTERM");
-    // v1 sees the SIGTERM before the SIGUSR2 (no v2 is started), or during the handover (v2
-    // is stopped too), or after v2 said `ready` (the SIGTERM is passed on to v2). The service
-    // stops in all three.
+    // v1 sees the SIGTERM before the SIGUSR2 (no v2 is started) or during the handover (v2 is
+    // stopped too): it is there long before a v2 could say `ready`. The service stops in both.
+    // (A stop once v2 is ready: `a_stop_sent_to_the_old_process_while_it_drains_is_passed_on`.)
     let mut log = Vec::new();
     let mut read = |line: String, orphans: &mut Orphans| {
         if let Some(pid) = line.strip_prefix("v2: took over").and_then(pid_in) {
@@ -289,14 +290,23 @@ fn a_client_that_pipelines_during_a_handover_gets_a_clean_close() {
     orphans.adopt(v2);
     log("v1: the new process is ready; stopped accepting, draining");
 
-    // Two requests in one write, before reading: v1 answers the first and closes; the second
-    // is read and dropped, so the close is an end of stream, not a reset.
+    // Two requests in one write, before reading: v1 answers the first, marked `(closing)`, and
+    // ends its side of the stream; the second is not answered.
     client.write_all(b"second\nthird\n").expect("send");
     let mut rest = String::new();
     reader
         .read_to_string(&mut rest)
-        .expect("the answer, then a clean end of stream");
+        .expect("the answer, then end of stream");
     assert_eq!(rest, "v1: hello, second (closing)\n");
+    // v1 reads on until the client closes. Had it closed its socket instead, the first write
+    // below would get a reset back, and the second would fail (EPIPE).
+    client
+        .write_all(b"fourth\n")
+        .expect("send after the end of stream");
+    std::thread::sleep(Duration::from_millis(200)); // time for a reset to come back
+    client
+        .write_all(b"fifth\n")
+        .expect("no reset: v1 still reads what the client sends");
     drop((reader, client));
     log("v1: drained, exiting");
     assert!(v1.wait().expect("v1 exits").success());
@@ -311,6 +321,112 @@ fn a_client_that_pipelines_during_a_handover_gets_a_clean_close() {
         ]
     );
     assert!(orphans.reap(v2).expect("v2 exits").success());
+}
+
+#[test]
+fn a_stop_sent_to_the_old_process_while_it_drains_is_passed_on() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut orphans = Orphans::default();
+    let mut v1 = start_v1(dir.path(), &[]);
+    // A connection v1 has answered on, left open: v1 drains it until it closes (or for 10 s),
+    // so v1 is still there once v2 serves.
+    let mut idle = TcpStream::connect(v1.addr).expect("connect");
+    assert_eq!(ask(&mut idle, "idle"), "v1: hello, idle\n");
+
+    deploy(dir.path(), Path::new(BINARY), "v2").expect("deploy v2");
+    deploy::signal(v1.pid, libc::SIGUSR2).expect("SIGUSR2");
+    let log = |expected: &str| assert_eq!(shown(&v1.next_line().expect("log line")), expected);
+    log("v1: SIGUSR2: starting the new binary");
+    let v2 = pid_in(&v1.next_line().expect("log line")).expect("a pid");
+    orphans.adopt(v2);
+    log("v1: the new process is ready; stopped accepting, draining");
+    let mut client = TcpStream::connect(v1.addr).expect("connect");
+    assert_eq!(ask(&mut client, "Ada"), "v2: hello, Ada\n");
+    drop(client);
+
+    deploy::signal(v1.pid, libc::SIGTERM).expect("SIGTERM");
+    // v1 logs after its kill(2): v2's lines may come first.
+    let mut lines = Vec::new();
+    while !lines.contains(&"v1: stop signal: passed on to the new process".to_owned()) {
+        lines.push(v1.next_line().expect("v1 passes the stop on"));
+    }
+    drop(idle);
+    assert!(v1.wait().expect("v1 exits").success());
+    // Every server process holds the shared stdout: its end means none is left.
+    lines.extend(v1.rest_of_log().expect("every server process exits"));
+    assert!(orphans.reap(v2).expect("v2 exits").success());
+    let of = |label: &str| -> Vec<&str> {
+        let lines = lines.iter().map(String::as_str);
+        lines.filter(|line| line.starts_with(label)).collect()
+    };
+    assert_eq!(
+        of("v1: "),
+        [
+            "v1: stop signal: passed on to the new process",
+            "v1: drained, exiting"
+        ]
+    );
+    assert_eq!(
+        of("v2: "),
+        [
+            "v2: SIGTERM: stopped accepting, draining",
+            "v2: drained, exiting"
+        ]
+    );
+}
+
+/// Sends `name` on `stream` and returns the answer line.
+fn ask(stream: &mut TcpStream, name: &str) -> String {
+    stream.set_read_timeout(Some(WAIT)).expect("timeout");
+    stream
+        .write_all(format!("{name}\n").as_bytes())
+        .expect("send");
+    let mut answer = String::new();
+    BufReader::new(&*stream)
+        .read_line(&mut answer)
+        .expect("answer");
+    answer
+}
+
+/// A `ready` written as the deadline passes is taken: the old process reads the pipe once more
+/// before it kills. Here the new process (bash) writes it only once `heard` has given up.
+#[tokio::test]
+async fn a_ready_written_as_the_deadline_passes_is_taken() {
+    use std::os::fd::AsFd;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (go, said) = (dir.path().join("go"), dir.path().join("said"));
+    let script = format!(
+        "while [ ! -e '{}' ]; do sleep 0.01; done; echo ready >&\"$READY_FD\"; touch '{}'; \
+         exec sleep 60",
+        go.display(),
+        said.display()
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let (bash, args) = (Path::new("/bin/bash"), ["-c".to_owned(), script]);
+    let deadline = Duration::from_millis(100);
+    let no_deploy_meanwhile = deploy::no_deploy_meanwhile();
+    let mut upgrade =
+        handover::start_successor(bash, &args, listener.as_fd(), deadline).expect("start bash");
+    drop(no_deploy_meanwhile);
+    let heard = upgrade.heard().await;
+    assert!(
+        heard.is_err(),
+        "{heard:?}: past the deadline, with nothing written"
+    );
+    std::fs::write(&go, "").expect("let the script write");
+    let by = std::time::Instant::now() + WAIT;
+    while !said.exists() {
+        assert!(std::time::Instant::now() < by, "the script did not write");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let pid = upgrade
+        .conclude(heard)
+        .await
+        .expect("the ready in the pipe");
+    let mut orphans = Orphans::default();
+    orphans.adopt(pid); // released: ours to stop
+    deploy::signal(pid, libc::SIGKILL).expect("SIGKILL");
+    assert!(orphans.reap(pid).is_ok());
 }
 
 /// The old process is gone before the new one says `ready` (killed mid-handover): the word
