@@ -65,8 +65,10 @@ fn main() -> ExitCode {
     let options = match parse(std::env::args_os().skip(1)) {
         Ok(options) => options,
         Err(error) => {
-            eprintln!("10-07-exit-codes: {error}");
-            eprintln!("usage: 10-07-exit-codes [--times N] [NAME]");
+            // The binary's name as Cargo builds it (the package's name).
+            let program = env!("CARGO_BIN_NAME");
+            eprintln!("{program}: {error}");
+            eprintln!("usage: {program} [--times N] [NAME]");
             return ExitCode::from(2);
         }
     };

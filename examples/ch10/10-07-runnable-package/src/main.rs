@@ -4,8 +4,18 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // args() panics on an argument that is not valid Unicode; args_os() never does.
-    let names: Vec<String> = std::env::args().skip(1).collect();
+    // args_os(): args() would panic on an argument that is not valid Unicode.
+    let mut names = Vec::new();
+    for arg in std::env::args_os().skip(1) {
+        match arg.into_string() {
+            Ok(name) => names.push(name),
+            Err(arg) => {
+                eprintln!("greet: not valid Unicode: {}", arg.display());
+                eprintln!("usage: greet [NAME]...");
+                return ExitCode::from(2);
+            }
+        }
+    }
     if let Some(option) = names.iter().find(|name| name.starts_with('-')) {
         eprintln!("greet: unknown option `{option}`");
         eprintln!("usage: greet [NAME]...");

@@ -37,7 +37,10 @@ fn data_dir(named: Option<OsString>, exe: &Path) -> io::Result<PathBuf> {
 
 fn read_data(name: &str) -> io::Result<String> {
     let exe = std::env::current_exe()?;
-    fs::read_to_string(data_dir(env::var_os(DATA_DIR_VAR), &exe)?.join(name))
+    let path = data_dir(env::var_os(DATA_DIR_VAR), &exe)?.join(name);
+    // Name the file: "No such file or directory" alone does not say which.
+    fs::read_to_string(&path)
+        .map_err(|error| io::Error::new(error.kind(), format!("{}: {error}", path.display())))
 }
 // ANCHOR_END: beside_exe
 

@@ -1,4 +1,5 @@
-//! The program run as a user runs it, with the data folder named by `CH10_08_DATA_DIR`.
+//! The program run as a user runs it: with the data folder named by `CH10_08_DATA_DIR`, and
+//! copied into an installation with its data beside it.
 
 use std::process::Command;
 
@@ -18,3 +19,25 @@ fn the_program_reads_the_data_folder_the_user_names() -> std::io::Result<()> {
     Ok(())
 }
 // ANCHOR_END: named_folder
+
+// ANCHOR: installed_copy
+#[test]
+fn an_installed_copy_of_the_program_reads_the_data_beside_it() -> std::io::Result<()> {
+    // An installation anywhere on disk: bin/ch10-08-package-data and bin/data/greeting.txt.
+    let prefix = tempfile::tempdir()?;
+    let bin = prefix.path().join("bin");
+    std::fs::create_dir_all(bin.join("data"))?;
+    let greeting = "Hello from the data installed beside the program.";
+    std::fs::write(bin.join("data/greeting.txt"), format!("{greeting}\n"))?;
+    let program = bin.join("ch10-08-package-data");
+    std::fs::copy(env!("CARGO_BIN_EXE_ch10-08-package-data"), &program)?;
+    let run = Command::new(&program)
+        .env_remove("CH10_08_DATA_DIR")
+        .output()?;
+    assert!(run.status.success(), "{run:?}");
+    let printed = String::from_utf8_lossy(&run.stdout);
+    let line = format!("in the data folder: {greeting}");
+    assert!(printed.lines().any(|l| l == line), "{printed}");
+    Ok(())
+}
+// ANCHOR_END: installed_copy

@@ -15,7 +15,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         let (name, metres) = line
             .split_once(',')
             .ok_or_else(|| format!("data/units.csv:{}: expected `unit,metres`", index + 1))?;
-        let metres: f64 = metres.trim().parse()?;
+        let metres: f64 = (metres.trim().parse())
+            .map_err(|error| format!("data/units.csv:{}: `{metres}`: {error}", index + 1))?;
         code.push_str(&format!("    ({:?}, {metres:?}),\n", name.trim()));
     }
     code.push_str("];\n");
