@@ -476,8 +476,11 @@ fn a_new_process_whose_old_one_is_gone_serves_on() {
             Ok(())
         });
     }
-    // Killed and reaped on the way out if the test fails before it stops.
+    // Killed and reaped on the way out if the test fails before it stops. No deploy of another
+    // test may hold a binary open for writing while this child forks (ETXTBSY).
+    let no_deploy_meanwhile = deploy::no_deploy_meanwhile();
     let mut v2 = Reaped(command.spawn().expect("start v2"));
+    drop(no_deploy_meanwhile);
     // SAFETY: the write end is ours; the child has its own copy.
     unsafe { libc::close(writer) };
     drop(listener);

@@ -566,6 +566,9 @@ impl Host {
         Ok(old.map(PluginProcess::stop))
     }
 
+    /// One greeting, counted only if it arrives. After a fault this also waits for the dead
+    /// plugin (up to `Timeouts::stop`) and starts the last good one (up to `Timeouts::start`),
+    /// so one call can take the three timeouts together, not only `Timeouts::call`.
     pub fn greet(&mut self, name: &str) -> Result<String, PluginError> {
         let count = self.greetings + 1;
         let plugin = match &mut self.running {
