@@ -101,7 +101,7 @@ fn a_failing_case_is_named_by_the_page_that_shows_it() {
     let lines = failing_cases(&without_colours(report));
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(
-        lines[0].starts_with("src/ch10/10-06-reloading-modules.md:")
+        lines[0].starts_with("src/ch10/10-06-module-state.md:")
             && lines[0].contains(
                 "tests/compile-fail/ch10/10-06-reloading-modules/static_mut_reference.rs: fails with another message"
             ),
