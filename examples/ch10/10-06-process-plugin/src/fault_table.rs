@@ -107,9 +107,24 @@ fn cell(
         "thread-left-running" => {
             host.reload(&plugins.faulty(key))?;
             host.greet("Ada")?;
+            let pid = host.plugin().ok_or("no plugin")?.id();
+            // Its main thread and the one its greeting started (Linux lists them in /proc).
+            let threads = fs::read_dir(format!("/proc/{pid}/task"))?.count();
+            if threads < 2 {
+                return Ok(format!("n/a: the plugin runs {threads} thread"));
+            }
             let stopped = host.reload(&plugins.v1())?.ok_or("no old plugin")?;
-            // A process ends with all its threads: the exit status says it ended.
-            let detail = format!("replaced; {stopped}, its thread with it");
+            // A process ends with all its threads: the exit status says it ended, and it is
+            // gone from /proc once waited for.
+            let gone = !Path::new(&format!("/proc/{pid}")).exists();
+            let detail = format!(
+                "replaced; {stopped}, {}",
+                if gone {
+                    "its threads with it"
+                } else {
+                    "but it is still listed"
+                }
+            );
             kept(&mut host, &detail)?
         }
         "wrong-version" => refused(&mut host, &plugins.faulty("wrong-version"), v1_pid)?,
