@@ -2,7 +2,7 @@
 //! tests of that package's test binaries (`--list`; benchmarks, which `cargo test` runs once,
 //! are not counted) and compares. A count it breaks down, "(2 in the library, 31 in the
 //! program, 1 in `tests/sighup.rs`)", is checked part by part, and "(and ignores one …)"
-//! against the ignored tests. The binaries are those `crate::built` built, which are the ones
+//! (or "(…; and ignores one …)" after the parts) against the ignored tests. The binaries are those `crate::built` built, which are the ones
 //! `cargo test` runs. A failure names the page and the line.
 
 use std::collections::BTreeMap;
@@ -75,11 +75,20 @@ fn claims() -> Vec<Claim> {
                 .and_then(|inside| inside.split_once(')'))
                 .map(|(inside, _)| inside)
             {
-                if let Some(ignored) = inside.strip_prefix("and ignores ") {
+                // "(2 in the library, 31 in the program; and ignores one: …)", or either half.
+                let (parts, ignored) = match inside.split_once("; and ignores ") {
+                    Some((parts, ignored)) => (Some(parts), Some(ignored)),
+                    None => match inside.strip_prefix("and ignores ") {
+                        Some(ignored) => (None, Some(ignored)),
+                        None => (Some(inside), None),
+                    },
+                };
+                if let Some(ignored) = ignored {
                     let word = ignored.split([' ', ':', ',']).next().unwrap_or("");
                     claim.ignored = number(word).unwrap_or(usize::MAX);
-                } else {
-                    for part in inside.split(", ") {
+                }
+                if let Some(parts) = parts {
+                    for part in parts.split(", ") {
                         let (count, place) = part.split_once(" in ").unwrap_or((part, ""));
                         let place = place.trim_start_matches("the ");
                         claim

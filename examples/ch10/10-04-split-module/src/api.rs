@@ -66,7 +66,9 @@ macro_rules! exercise {
                 format!("origin {origin:?}, clones equal: {}", circle.clone() == circle),
             ];
             let attempts = [
+                new_rect(Point { x, y }, 3.0, 2.0).map(|rect| rect.describe()),
                 new_circle(ORIGIN, 0.0).map(|circle| circle.describe()),
+                new_rect(ORIGIN, -1.0, 2.0).map(|rect| rect.describe()),
                 new_rect(ORIGIN, 2.0, -1.0).map(|rect| rect.describe()),
             ];
             for attempt in attempts {

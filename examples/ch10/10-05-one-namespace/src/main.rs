@@ -57,8 +57,9 @@ mod tests {
         Ok(())
     }
 
-    /// `cargo test` builds the facade with the features this crate's Cargo.toml names:
-    /// `billing` and nothing else, not even the default features.
+    /// `cargo test` builds the facade with the features this crate's Cargo.toml asks for:
+    /// `billing`, and not `shipping`. (`billing` is also the facade's default feature, so this
+    /// cannot tell whether `default-features = false` took effect.)
     #[test]
     fn the_build_has_the_parts_the_manifest_asks_for() {
         assert_eq!(shop::PARTS, ["core", "billing"]);

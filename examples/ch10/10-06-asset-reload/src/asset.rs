@@ -152,20 +152,29 @@ impl PolledFile {
     }
 
     /// `Ok(Some(text))` when the content changed, `Ok(None)` when it did not (or not yet for
-    /// certain), `Err` when the file cannot be read now (the caller keeps what it has and
-    /// tries again later).
+    /// certain), `Err` when the file cannot be read now (the caller keeps what it has; the
+    /// next check reads it again).
     pub fn check(&mut self) -> io::Result<Option<String>> {
         let (read_at, now) = (SystemTime::now(), Instant::now());
         let before = Stamp::of(&self.path)?;
+        let seen_before = (self.stamp, self.stamp_seen);
         if before != self.stamp {
             (self.stamp, self.stamp_seen) = (before, now);
         } else if self.candidate.is_none() && !self.stamp_in_doubt(now) {
             return Ok(None);
         }
-        let text = read_limited(&self.path, MAX_BYTES)?;
+        // A read that fails keeps the stamp it had: the next check sees the change again.
+        let read =
+            read_limited(&self.path, MAX_BYTES).and_then(|text| Ok((text, Stamp::of(&self.path)?)));
+        let (text, after) = match read {
+            Ok(read) => read,
+            Err(error) => {
+                (self.stamp, self.stamp_seen) = seen_before;
+                return Err(error);
+            }
+        };
         self.content_reads += 1;
         (self.read_at, self.read_clock) = (read_at, now);
-        let after = Stamp::of(&self.path)?;
         let hash = content_hash(&text);
         if after != before || hash == self.shown {
             // Written while we read (look again next time), or no change after all.
@@ -267,7 +276,19 @@ impl WatchedFile {
         match self.due() {
             Some(due) if Instant::now() >= due => {
                 self.pending = None;
-                self.reload()
+                let reloaded = self.reload();
+                if reloaded.as_ref().is_err_and(read_again_later) {
+                    // No event may come to ask again: try once more after `WRITE_QUIET`.
+                    let now = Instant::now();
+                    let (first, last) = (now, now);
+                    let change = Change::Partial; // read `WRITE_QUIET` after `last`
+                    self.pending = Some(Pending {
+                        change,
+                        first,
+                        last,
+                    });
+                }
+                reloaded
             }
             _ => Ok(None),
         }
@@ -331,6 +352,17 @@ impl WatchedFile {
     }
 }
 // ANCHOR_END: watched
+
+/// A read that failed for a reason the file's next change will announce (deleted, not
+/// readable by us, not a regular file, not text, too large) waits for that event; any other
+/// failure (too many open files, a network mount's error) is tried again.
+fn read_again_later(error: &io::Error) -> bool {
+    use io::ErrorKind::*;
+    !matches!(
+        error.kind(),
+        NotFound | PermissionDenied | InvalidInput | InvalidData | FileTooLarge
+    )
+}
 
 // ANCHOR: trait
 /// What a game loop needs from either strategy.

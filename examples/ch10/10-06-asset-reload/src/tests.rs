@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tempfile::TempDir;
 
-use crate::asset::{PolledFile, Stamp, WatchedFile};
+use crate::asset::{MAX_DELAY, PolledFile, SETTLE, Stamp, WatchedFile};
 use crate::{LEVEL_1, LEVEL_2, LEVEL_3, save, set_mtime};
 
 /// Far above the debounce; only reached when something is broken.
@@ -130,6 +130,12 @@ fn polling_treats_a_touch_as_no_change() {
     set_mtime(&path, SystemTime::now()).expect("touch");
     assert_eq!(polled.check().expect("check"), None);
     assert_eq!(polled.content_reads(), 2, "read to compare, not reported");
+    // Long past `SETTLE`: a touch is never handed out as a change.
+    let until = Instant::now() + SETTLE * 4;
+    while Instant::now() < until {
+        assert_eq!(polled.check().expect("check"), None, "a touch handed out");
+        thread::sleep(Duration::from_millis(1));
+    }
 }
 
 #[test]
@@ -178,6 +184,9 @@ fn events_ignore_touches_and_other_files() {
     for _ in 0..10 {
         fs::write(path.with_file_name("other.txt"), "x").expect("write a neighbour");
     }
+    // Past the longest wait after a whole save: nothing to report yet.
+    let quiet = watched.wait_for_change(MAX_DELAY * 2).expect("read");
+    assert_eq!(quiet, None, "a touch or a neighbour was reported");
     save(&path, LEVEL_2).expect("save");
     // The first change reported is the real one: neither the touch nor the neighbour counted.
     let seen = watched.wait_for_change(DEADLINE).expect("read");
