@@ -65,8 +65,8 @@ impl Default for Timeouts {
     }
 }
 
-/// Everything that can go wrong with a plugin. Except for `Refused` and `RequestTooLong`, the
-/// plugin's process has been killed (if it was still running) and waited for.
+/// Everything that can go wrong with a plugin. Except for `RequestTooLong` and a greeting's
+/// `Refused`, the plugin's process has been killed (if it was still running) and waited for.
 #[derive(Debug)]
 pub enum PluginError {
     /// The program did not start: missing, not executable, not a program, being written.
@@ -85,7 +85,8 @@ pub enum PluginError {
     Garbage { error: String },
     /// A reply of the wrong kind (a greeting to the handshake, …).
     Unexpected { reply: String },
-    /// The plugin answered the request with an error message; it is still running.
+    /// The plugin answered with an error message: to a greeting, and it is still running; or
+    /// to the handshake, and it was not started (`start` and `reload` kill it).
     Refused { message: String },
     /// The request is longer than `MAX_LINE`; nothing was sent.
     RequestTooLong,

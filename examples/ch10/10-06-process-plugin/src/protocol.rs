@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 // ANCHOR: messages
 /// The version of everything below except `Hello`. A change that an older peer could not
-/// read bumps it.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// read bumps it (2: `Reply::Error` carries the id of the request it refuses).
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The longest line either side accepts, newline excluded. A pipe may hold less (pipe(7)): the
 /// host's writer thread, not the pipe, keeps a plugin that stops reading from blocking it.

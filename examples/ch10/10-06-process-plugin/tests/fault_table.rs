@@ -45,7 +45,7 @@ fn the_fault_table_rows_are_what_the_other_tests_check() {
     );
     assert_eq!(
         rows[6],
-        "wrong-version | kept last good: refused: protocol 2, host speaks 1"
+        "wrong-version | kept last good: refused: protocol 3, host speaks 2"
     );
     assert_eq!(
         rows[11],

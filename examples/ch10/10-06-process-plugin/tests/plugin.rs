@@ -208,7 +208,7 @@ fn refused(command: &PluginCommand, timeouts: Timeouts, check: impl Fn(&PluginEr
 #[test]
 fn a_wrong_protocol_version_is_refused_at_the_handshake() {
     refused(&plugins().faulty("wrong-version"), TIMEOUTS, |e| {
-        matches!(e, PluginError::WrongVersion { found: 2, .. })
+        matches!(e, PluginError::WrongVersion { found: 3, .. })
     });
 }
 
@@ -488,7 +488,7 @@ fn tempfile_dir(what: &str) -> std::path::PathBuf {
 /// it printed (the command's `target/debug/greeter-plugin` is the binary cargo built).
 #[test]
 fn a_person_can_type_the_protocol() {
-    let shown = r#"printf '%s\n' '{"Hello":{"protocol":1}}' '{"Greet":{"id":1,"name":"Ada","count":7}}' | target/debug/greeter-plugin"#;
+    let shown = r#"printf '%s\n' '{"Hello":{"protocol":2}}' '{"Greet":{"id":1,"name":"Ada","count":7}}' | target/debug/greeter-plugin"#;
     let real = shown.replace(
         "target/debug/greeter-plugin",
         env!("CARGO_BIN_EXE_greeter-plugin"),
@@ -501,7 +501,7 @@ fn a_person_can_type_the_protocol() {
     let printed = String::from_utf8(out.stdout).expect("utf-8");
     assert_eq!(
         printed,
-        "{\"Hello\":{\"protocol\":1,\"name\":\"greeter v1\"}}\n\
+        "{\"Hello\":{\"protocol\":2,\"name\":\"greeter v1\"}}\n\
          {\"Greeting\":{\"id\":1,\"text\":\"Hello, Ada! (greeting #7)\"}}\n"
     );
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("try-it.txt");

@@ -120,7 +120,7 @@ fn main() -> io::Result<()> {
                 std::thread::sleep(Duration::from_secs(1));
             }
         }
-        "wrong-version" => answer_hello(&name, 2),
+        "wrong-version" => answer_hello(&name, PROTOCOL_VERSION + 1),
         "slow-start" => loop {
             std::thread::sleep(Duration::from_secs(1));
         },
