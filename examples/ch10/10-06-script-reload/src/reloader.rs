@@ -110,9 +110,13 @@ impl Scripts {
     /// Swaps in `text` as the new version of the file, after the same checks.
     pub fn reload_text(&self, text: &str) -> Result<u64, ScriptError> {
         let swapping = self.lock_swaps();
+        self.swap_in_text(&swapping, text)
+    }
+
+    fn swap_in_text(&self, swapping: &MutexGuard<'_, ()>, text: &str) -> Result<u64, ScriptError> {
         let path = self.current.load().path.clone();
         let compiled = self.engine.compile(&path, text)?;
-        Ok(self.swap_in(&swapping, path, compiled))
+        Ok(self.swap_in(swapping, path, compiled))
     }
 
     /// Callers never take this lock; reloads hold it from their read to their swap.
@@ -310,10 +314,7 @@ impl Worker {
             return; // a touch, a save without changes, or a second event for one save
         }
         self.last_read = this_read;
-        let result = text.and_then(|text| {
-            let compiled = scripts.engine().compile(&self.path, &text)?;
-            Ok(scripts.swap_in(&swapping, self.path.clone(), compiled))
-        });
+        let result = text.and_then(|text| scripts.swap_in_text(&swapping, &text));
         let event = match result {
             Ok(generation) => ReloadEvent::Reloaded { generation },
             Err(error) => ReloadEvent::Rejected(error),
