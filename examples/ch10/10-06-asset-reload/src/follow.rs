@@ -236,8 +236,9 @@ pub fn read_at_most(reader: impl Read, limit: u64) -> io::Result<String> {
         .take(limit.saturating_add(1))
         .read_to_string(&mut text)?;
     if text.len() as u64 > limit {
-        let message = format!("larger than the limit of {limit} bytes when read");
-        return Err(io::Error::new(io::ErrorKind::FileTooLarge, message));
+        return Err(too_large(format!(
+            "larger than the limit of {limit} bytes when read"
+        )));
     }
     Ok(text)
 }
@@ -251,13 +252,16 @@ pub fn check_regular(meta: &fs::Metadata, limit: u64) -> io::Result<()> {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, message));
     }
     if meta.len() > limit {
-        let message = format!(
+        return Err(too_large(format!(
             "{} bytes, larger than the limit of {limit} bytes",
             meta.len()
-        );
-        return Err(io::Error::new(io::ErrorKind::FileTooLarge, message));
+        )));
     }
     Ok(())
+}
+
+fn too_large(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::FileTooLarge, message)
 }
 
 #[cfg(unix)]
