@@ -217,11 +217,19 @@ fn fresh_copy(name: &str, rev: Option<&str>) -> Result<PathBuf, String> {
 
 /// Runs `program args` in `dir`; returns the seconds it took and whether it passed.
 fn timed(what: &str, dir: &Path, program: &Path, args: &[&str]) -> Result<(f64, bool), String> {
-    eprintln!("xtask: timing {what} …");
-    let started = std::time::Instant::now();
-    let output = Command::new(program)
+    let mut command = Command::new(program);
+    command
         .args(args)
         .current_dir(dir)
+        .env_remove("BOOKTEST_CACHE");
+    timed_command(what, &mut command)
+}
+
+/// Runs `command`; returns the seconds it took and whether it passed.
+fn timed_command(what: &str, command: &mut Command) -> Result<(f64, bool), String> {
+    eprintln!("xtask: timing {what} …");
+    let started = std::time::Instant::now();
+    let output = command
         .env_remove("CARGO_TARGET_DIR")
         .output()
         .map_err(|e| format!("cannot run {what}: {e}"))?;
@@ -244,8 +252,9 @@ fn append(file: &Path, line: &str) -> Result<(), String> {
 
 /// `cargo xtask time-tests [--baseline REV]`: in a fresh copy of the committed files, times the
 /// compile floor (a clean `cargo test --no-run`), a clean `cargo test`, a warm `cargo test` after
-/// a one-sentence edit of a chapter and after a one-line edit of a recipe's program, and
-/// `mdbook test` on the same book; with `--baseline REV`, also a clean `cargo test` of `REV`.
+/// a one-sentence edit of a chapter and after a one-line edit of a recipe's program (both with
+/// the test cache, `tools/test-cache`), a warm one with the cache off, and `mdbook test` on the
+/// same book; with `--baseline REV`, also a clean `cargo test` of `REV`.
 fn time_tests(args: &[String]) -> Result<(), String> {
     let baseline = match args {
         [] => None,
@@ -286,6 +295,13 @@ fn time_tests(args: &[String]) -> Result<(), String> {
         cargo,
         &["test"],
     )?;
+    // Nothing changes, and every test binary runs: what the test cache saves.
+    let mut uncached = Command::new(cargo);
+    uncached
+        .arg("test")
+        .current_dir(&copy)
+        .env("BOOKTEST_CACHE", "0");
+    let uncached = timed_command("a warm `cargo test` with BOOKTEST_CACHE=0", &mut uncached)?;
     let mdbook_test = timed("`mdbook test`", &copy, &mdbook, &["test"])?;
     let _ = fs::remove_dir_all(&copy);
     let before = match baseline {
@@ -320,6 +336,10 @@ fn time_tests(args: &[String]) -> Result<(), String> {
             "warm `cargo test` after a one-line code edit".to_owned(),
             code,
         ),
+        (
+            "warm `cargo test`, nothing changed, `BOOKTEST_CACHE=0`".to_owned(),
+            uncached,
+        ),
         ("`mdbook test` (same book)".to_owned(), mdbook_test),
     ];
     if let Some((rev, run)) = before {
@@ -338,7 +358,7 @@ fn time_tests(args: &[String]) -> Result<(), String> {
         println!("clean `cargo test` / {rev}'s = {:.2}", clean.0 / run.0);
     }
     println!("measured on {}", bench_tables::machine());
-    if floor.1 && clean.1 && prose.1 && code.1 {
+    if floor.1 && clean.1 && prose.1 && code.1 && uncached.1 {
         Ok(())
     } else {
         Err("cargo test failed in the copy".into())
