@@ -135,14 +135,15 @@ fn cargo_install_root_puts_the_binaries_in_that_folder() {
         .output()
         .expect("run cargo install");
     assert!(out.status.success(), "{}", text(&out.stderr));
+    let exe = |name: &str| {
+        root.join("bin")
+            .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+    };
     for binary in ["greet", "shout", "tally"] {
-        let path = root.join("bin").join(binary);
+        let path = exe(binary);
         assert!(path.is_file(), "{} is missing", path.display());
     }
-    let greet = run(
-        root.join("bin/greet").to_str().expect("utf-8 path"),
-        &["Ada"],
-    );
+    let greet = run(exe("greet").to_str().expect("utf-8 path"), &["Ada"]);
     assert_eq!(text(&greet.stdout), "Hello, Ada!\n");
     std::fs::remove_dir_all(&root).expect("clean up");
 }
