@@ -1,8 +1,8 @@
 //! The faults of 10.6's side-by-side table, provoked against the real loader. Each runs in a
 //! child process (a fault may kill the host), which prints what it observed as `cell: …`; the
 //! parent turns the child's end (exit code, signal, a hang the watchdog reported) into a cell.
-//! The tests and `examples/faults.rs` both use this; they differ only in which program is the
-//! child.
+//! The tests and `examples/faults_dylib.rs` both use this; they differ only in which program
+//! is the child.
 
 use std::error::Error;
 use std::fs;
@@ -88,7 +88,8 @@ pub fn child(program: &Path, args: &[&str], fault: &str, plugins: &Path, temp: &
 // ANCHOR: observe
 /// Runs a child that provokes a fault and says what became of it: the `cell:` line it printed
 /// if it lived, else how it ended. A child still running after the watchdog reported it is
-/// hung: only a kill ends it.
+/// hung: only a kill ends it. A child whose own check failed (`check failed:`) is an error, not
+/// a cell.
 pub fn observe(mut command: Command) -> io::Result<String> {
     let mut child = command
         .stdin(Stdio::null())
@@ -139,6 +140,11 @@ pub fn observe(mut command: Command) -> io::Result<String> {
         }
     };
     receive.iter().for_each(|line| seen.absorb(&line)); // what the pipes still held
+    if let Some(failed) = seen.failed {
+        return Err(io::Error::other(format!(
+            "the child's check failed: {failed}"
+        )));
+    }
     let step = seen.step.as_deref().unwrap_or("start");
     Ok(match (status, seen.hang) {
         (None, Some(report)) if still_running => {
@@ -154,12 +160,13 @@ pub fn observe(mut command: Command) -> io::Result<String> {
 }
 // ANCHOR_END: observe
 
-/// The last `cell:`, `step:` and `watchdog:` lines a child printed.
+/// The last `cell:`, `step:`, `watchdog:` and `check failed:` lines a child printed.
 #[derive(Default)]
 struct Seen {
     cell: Option<String>,
     step: Option<String>,
     hang: Option<String>,
+    failed: Option<String>,
 }
 
 impl Seen {
@@ -171,6 +178,7 @@ impl Seen {
             "cell" => &mut self.cell,
             "step" => &mut self.step,
             "watchdog" => &mut self.hang,
+            "check failed" => &mut self.failed,
             _ => return,
         };
         *field = Some(text.to_owned());
@@ -193,7 +201,16 @@ fn ending(status: ExitStatus) -> String {
 pub fn run_as_child() -> Option<Result<(), Box<dyn Error>>> {
     let fault = std::env::var(FAULT_VAR).ok()?;
     let plugins = PathBuf::from(std::env::var_os(PLUGINS_VAR)?);
-    Some(provoke(&fault, &plugins).map(|cell| println!("cell: {cell}")))
+    Some(match provoke(&fault, &plugins) {
+        Ok(cell) => {
+            println!("cell: {cell}");
+            Ok(())
+        }
+        Err(error) => {
+            println!("check failed: {error}");
+            Err(error)
+        }
+    })
 }
 
 fn step(what: &str) {

@@ -1,4 +1,4 @@
-//! The faults of the book's fault table (recipe 10.6, "The cost of each approach"), each
+//! The faults of the book's fault table (recipe 10.6, "What each way of reloading code survives"), each
 //! provoked against the real `Host`: `examples/faults_process.rs` prints one line per row, and
 //! `tests/fault_table.rs` checks them (alone in its test binary: a row counts this process's
 //! children, open files and threads). A cell says what the run observed.
@@ -101,7 +101,7 @@ fn cell(
             // The greeting in progress failed, and is not retried: a clear error.
             match last_good_serves(&mut host, before)? {
                 None => format!("clear error: {}, last good restarted", short(&error)),
-                Some(wrong) => format!("clear error: {}; {wrong}", short(&error)),
+                Some(wrong) => format!("state lost: {}; {wrong}", short(&error)),
             }
         }
         "thread-left-running" => {
@@ -210,7 +210,7 @@ fn kept(host: &mut Host, detail: &str) -> Result<String, Box<dyn std::error::Err
     let before = host.greetings();
     Ok(match last_good_serves(host, before)? {
         None => format!("kept last good: {detail}"),
-        Some(wrong) => format!("clear error: {detail}; {wrong}"),
+        Some(wrong) => format!("state lost: {detail}; {wrong}"),
     })
 }
 
@@ -274,7 +274,7 @@ fn rapid_swaps(host: &mut Host, plugins: &Plugins) -> Result<String, Box<dyn std
         left.push(format!("{killed} killed on stop"));
     }
     if !left.is_empty() {
-        return Ok(format!("clear error: 200 swaps, left: {}", left.join(", ")));
+        return Ok(format!("leaked: 200 swaps, left: {}", left.join(", ")));
     }
     kept(host, "200 swaps, no child, zombie, fd or thread left")
 }

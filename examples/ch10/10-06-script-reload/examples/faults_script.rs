@@ -94,11 +94,7 @@ impl Run {
         let kept = answered.is_ok()
             && self.host.greetings() == before + 1
             && self.reloader.scripts().generation() == generation;
-        let category = if kept {
-            "kept last good"
-        } else {
-            "clear error"
-        };
+        let category = if kept { "kept last good" } else { "state lost" };
         format!("{category}: {}", detail(refusal))
     }
 
@@ -126,7 +122,7 @@ impl Run {
         if Self::threads()? == threads {
             Ok(format!("n/a: scripts start no thread ({detail})"))
         } else {
-            Ok(format!("clear error: a thread was left running ({detail})"))
+            Ok(format!("leaked: a thread was left running ({detail})"))
         }
     }
 
@@ -189,7 +185,7 @@ impl Run {
             ))
         } else {
             Ok(format!(
-                "clear error: {stale} calls by an old version, {counted} counted"
+                "state lost: {stale} calls by an old version, {counted} counted"
             ))
         }
     }
