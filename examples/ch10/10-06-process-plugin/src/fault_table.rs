@@ -1,5 +1,5 @@
-//! The faults of the book's fault table (recipe 10.6, "What each way of reloading code survives"), each
-//! provoked against the real `Host`: `examples/faults_process.rs` prints one line per row, and
+//! The faults of the book's fault table (recipe 10.6, "What each way of reloading code
+//! survives"), each provoked against the real `Host`: `examples/faults_process.rs` prints one line per row, and
 //! `tests/fault_table.rs` checks them (alone in its test binary: a row counts this process's
 //! children, open files and threads). A cell says what the run observed.
 
@@ -35,18 +35,21 @@ const TIMEOUTS: Timeouts = Timeouts {
     stop: Duration::from_secs(5),
 };
 
-/// The row that counts this process's children, open files and threads.
-const COUNTING_ROW: &str = "rapid-swaps-200";
+/// The rows that run first, one at a time: the one that counts this process's children, open
+/// files and threads, and the two that write a program and start it. A file being written
+/// while another thread starts a process is open in that child until it `exec`s, and starting
+/// the file meanwhile fails with "Text file busy".
+const ALONE: [&str; 3] = ["rapid-swaps-200", "truncated-file", "garbage-file"];
 
-/// Every row, `KEY | CELL`, in the table's order. The counting row runs first and alone; the
-/// others then run side by side, each with its own host. `scratch` is an empty directory for
-/// the files they write.
+/// Every row, `KEY | CELL`, in the table's order. The rows in `ALONE` run first, one after
+/// another; the others then run side by side, each with its own host. `scratch` is an empty
+/// directory for the files they write.
 pub fn rows(plugins: &Plugins, scratch: &Path) -> Vec<String> {
-    let counted = row(COUNTING_ROW, plugins, scratch);
+    let alone: Vec<String> = ALONE.iter().map(|key| row(key, plugins, scratch)).collect();
     let mut others = std::thread::scope(|scope| {
         let runs: Vec<_> = KEYS
             .iter()
-            .filter(|&&key| key != COUNTING_ROW)
+            .filter(|key| !ALONE.contains(key))
             .map(|&key| scope.spawn(move || row(key, plugins, scratch)))
             .collect();
         runs.into_iter()
@@ -55,12 +58,9 @@ pub fn rows(plugins: &Plugins, scratch: &Path) -> Vec<String> {
             .into_iter()
     });
     KEYS.iter()
-        .map(|&key| {
-            if key == COUNTING_ROW {
-                counted.clone()
-            } else {
-                others.next().expect("one row per key")
-            }
+        .map(|key| match ALONE.iter().position(|alone| alone == key) {
+            Some(at) => alone[at].clone(),
+            None => others.next().expect("one row per key"),
         })
         .collect()
 }
