@@ -31,14 +31,18 @@ use sha2::{Digest, Sha256};
 use walkdir::WalkDir;
 
 /// Arguments after which a binary always runs: listing, benchmarking, or watching output.
-const ALWAYS_RUN: [&str; 6] = [
+const ALWAYS_RUN: [&str; 7] = [
     "--list",
     "--bench",
     "--nocapture",
+    "--no-capture",
     "--show-output",
     "--help",
     "-h",
 ];
+
+/// Variables the shell changes without changing what a test sees (`cd`, `nice`, a subshell).
+const NOT_KEYED: [&str; 4] = ["OLDPWD", "PWD", "_", "SHLVL"];
 
 /// Folders that are never inputs: build output, git's store, npm's packages, installed tools.
 const NOT_INPUTS: [&str; 4] = ["target", ".git", "node_modules", ".tools"];
@@ -70,14 +74,55 @@ fn main() -> ExitCode {
 /// Where one test binary's last passing run is recorded, and the key it was recorded under.
 struct Entry {
     file: PathBuf,
-    key: String,
+    key: Key,
+    hash: String,
     scope: String,
+}
+
+/// What a run's result depends on: the executable (and this runner), its arguments, the
+/// environment, the package it runs in and the files it may read.
+struct Key {
+    root: PathBuf,
+    program: PathBuf,
+    args: Vec<OsString>,
+    package: PathBuf,
+    inputs: Vec<PathBuf>,
+}
+
+impl Key {
+    fn hash(&self) -> io::Result<String> {
+        let mut key = Sha256::new();
+        for executable in [self.program.clone(), std::env::current_exe()?] {
+            let meta = fs::metadata(&executable)?;
+            let modified = meta.modified()?.duration_since(UNIX_EPOCH);
+            let nanos = modified.unwrap_or_default().as_nanos();
+            field(&mut key, executable.as_os_str().as_encoded_bytes());
+            field(&mut key, format!("{} {nanos}", meta.len()).as_bytes());
+        }
+        for arg in &self.args {
+            field(&mut key, arg.as_encoded_bytes());
+        }
+        let mut vars: Vec<(OsString, OsString)> = std::env::vars_os()
+            .filter(|(name, _)| !NOT_KEYED.iter().any(|n| name == *n))
+            .collect();
+        vars.sort();
+        for (name, value) in vars {
+            field(&mut key, name.as_encoded_bytes());
+            field(&mut key, value.as_encoded_bytes());
+        }
+        field(&mut key, self.package.as_os_str().as_encoded_bytes());
+        for input in &self.inputs {
+            hash_tree(&mut key, &self.root, input)?;
+        }
+        Ok(hex(&key.finalize()))
+    }
 }
 
 impl Entry {
     /// The entry for running `program args`, or `None` when this run is not one to cache.
     fn for_run(root: &Path, program: &Path, args: &[OsString]) -> io::Result<Option<Entry>> {
         if std::env::var_os("BOOKTEST_CACHE").is_some_and(|v| v == "0")
+            || std::env::var_os("RUST_TEST_NOCAPTURE").is_some()
             || args
                 .iter()
                 .any(|a| ALWAYS_RUN.iter().any(|flag| a == *flag))
@@ -108,31 +153,13 @@ impl Entry {
             return Ok(None);
         }
         let (scope, inputs) = inputs(&root, &package);
-
-        let mut key = Sha256::new();
-        let meta = fs::metadata(&program)?;
-        let modified = meta
-            .modified()?
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        field(&mut key, program.as_os_str().as_encoded_bytes());
-        field(
-            &mut key,
-            format!("{} {}", meta.len(), modified.as_nanos()).as_bytes(),
-        );
-        for arg in args {
-            field(&mut key, arg.as_encoded_bytes());
-        }
-        let mut vars: Vec<(OsString, OsString)> = std::env::vars_os().collect();
-        vars.sort();
-        for (name, value) in vars {
-            field(&mut key, name.as_encoded_bytes());
-            field(&mut key, value.as_encoded_bytes());
-        }
-        field(&mut key, package.as_os_str().as_encoded_bytes());
-        for input in inputs {
-            hash_tree(&mut key, &root, &input)?;
-        }
+        let key = Key {
+            root,
+            program: program.clone(),
+            args: args.to_vec(),
+            package,
+            inputs,
+        };
 
         // One entry per binary and arguments: `cargo test NAME` keeps the plain run's entry.
         let mut name = program.file_name().unwrap_or_default().to_owned();
@@ -142,7 +169,8 @@ impl Entry {
         name.push(format!(".{}", &args_hash[..16]));
         Ok(Some(Entry {
             file: profile.join("passed-tests").join(name),
-            key: hex(&key.finalize()),
+            hash: key.hash()?,
+            key,
             scope,
         }))
     }
@@ -152,7 +180,7 @@ impl Entry {
         let bytes = fs::read(&self.file).ok()?;
         let (key, output) = bytes.split_at(bytes.iter().position(|&b| b == b'\n')?);
         let when = fs::metadata(&self.file).and_then(|m| m.modified()).ok()?;
-        (key == self.key.as_bytes()).then(|| (output[1..].to_vec(), when))
+        (key == self.hash.as_bytes()).then(|| (output[1..].to_vec(), when))
     }
 
     /// Records a passing run's output; written whole to a new file, then renamed over the old.
@@ -162,7 +190,7 @@ impl Entry {
         let partial = self
             .file
             .with_extension(format!("{}.partial", std::process::id()));
-        let mut text = self.key.clone().into_bytes();
+        let mut text = self.hash.clone().into_bytes();
         text.push(b'\n');
         text.extend_from_slice(output);
         fs::write(&partial, text)?;
@@ -199,7 +227,9 @@ fn inputs(root: &Path, package: &Path) -> (String, Vec<PathBuf>) {
 }
 
 /// Adds every file under `path` (a file or a folder; absent is an input too) to `key`, in a
-/// fixed order, each as its path relative to `root` and its contents.
+/// fixed order, each as its path relative to `root` and its contents: a regular file's bytes,
+/// a symbolic link's target; of anything else (a FIFO, a socket), which reading could block
+/// on, only its name.
 fn hash_tree(key: &mut Sha256, root: &Path, path: &Path) -> io::Result<()> {
     let walk = WalkDir::new(path).sort_by_file_name().into_iter();
     for entry in walk.filter_entry(|e| {
@@ -221,7 +251,12 @@ fn hash_tree(key: &mut Sha256, root: &Path, path: &Path) -> io::Result<()> {
         }
         let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
         field(key, relative.as_os_str().as_encoded_bytes());
-        field(key, &fs::read(entry.path())?);
+        if entry.file_type().is_file() {
+            field(key, &fs::read(entry.path())?);
+        } else if entry.file_type().is_symlink() {
+            let target = fs::read_link(entry.path())?;
+            field(key, target.as_os_str().as_encoded_bytes());
+        }
     }
     Ok(())
 }
@@ -239,7 +274,7 @@ fn hex(bytes: &[u8]) -> String {
 /// Runs `program args`, or prints its recorded run when `entry` holds one with the same key.
 fn run(program: &Path, args: &[OsString], entry: Option<&Entry>) -> io::Result<ExitCode> {
     let Some(entry) = entry else {
-        return Command::new(program).args(args).status().map(exit_like);
+        return run_in_place(program, args);
     };
     if let Some((output, when)) = entry.recorded() {
         eprintln!(
@@ -271,7 +306,8 @@ fn run(program: &Path, args: &[OsString], entry: Option<&Entry>) -> io::Result<E
         output.extend_from_slice(&chunk[..n]);
     }
     let status = child.wait()?;
-    if status.success() {
+    // A pass is recorded under the inputs it ran with: an edit made meanwhile is not recorded.
+    if status.success() && entry.key.hash().is_ok_and(|after| after == entry.hash) {
         if let Err(error) = entry.record(&output) {
             eprintln!(
                 "test-cache: cannot record {}: {error}",
@@ -282,6 +318,20 @@ fn run(program: &Path, args: &[OsString], entry: Option<&Entry>) -> io::Result<E
         let _ = fs::remove_file(&entry.file);
     }
     Ok(exit_like(status))
+}
+
+/// Runs a program that is not cached as if this runner were not there: on Unix this process
+/// becomes the program (`exec`), so signals sent to it reach the program.
+fn run_in_place(program: &Path, args: &[OsString]) -> io::Result<ExitCode> {
+    let mut command = Command::new(program);
+    command.args(args);
+    #[cfg(unix)]
+    {
+        let error = std::os::unix::process::CommandExt::exec(&mut command);
+        Err(error)
+    }
+    #[cfg(not(unix))]
+    command.status().map(exit_like)
 }
 
 /// How long ago `when` was, in the largest whole unit.

@@ -7,6 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::{Duration, SystemTime};
 
 use tempfile::TempDir;
 
@@ -29,6 +30,9 @@ impl Workspace {
             ("examples/ch10/10-98-other/data.txt", "one\n"),
             ("src/ch10/10-99-demo.md", "# Demo\n"),
             ("src/introduction.md", "# Introduction\n"),
+            ("src/ch10/10-99-demo/part.md", "# Part\n"),
+            ("Cargo.lock", "# lock\n"),
+            (".cargo/config.toml", "# config\n"),
             ("tools/check/Cargo.toml", "[package]\n"),
         ] {
             workspace.write(file, text);
@@ -82,12 +86,13 @@ impl Workspace {
         vars: &[(&str, &str)],
     ) -> Output {
         Command::new(env!("CARGO_BIN_EXE_test-cache"))
-            .envs(vars.iter().copied())
             .arg(self.root.path())
             .arg(self.path(program))
             .args(args)
             .env("CARGO_MANIFEST_DIR", self.path(package))
             .env_remove("BOOKTEST_CACHE")
+            .env_remove("RUST_TEST_NOCAPTURE")
+            .envs(vars.iter().copied())
             .output()
             .expect("run test-cache")
     }
@@ -118,53 +123,50 @@ fn a_passing_test_binary_runs_again_only_when_one_of_its_inputs_changes() {
         stderr(&second)
     );
 
-    let steps: [(&str, &dyn Fn(), usize); 6] = [
+    // (what changes, the file and its new text, how many runs there have been after it)
+    let steps = [
+        ("its page", "src/ch10/10-99-demo.md", 2),
         (
-            "its page",
-            &|| workspace.write("src/ch10/10-99-demo.md", "# Demo!\n"),
-            2,
-        ),
-        (
-            "its folder",
-            &|| workspace.write(&format!("{DEMO}/src/main.rs"), "fn main(){}\n"),
+            "a page in its page's folder",
+            "src/ch10/10-99-demo/part.md",
             3,
         ),
         (
-            "a new file in it",
-            &|| workspace.write(&format!("{DEMO}/notes.txt"), "new\n"),
+            "a file of its folder",
+            "examples/ch10/10-99-demo/src/main.rs",
             4,
         ),
         (
-            "another recipe",
-            &|| workspace.write("examples/ch10/10-98-other/data.txt", "two\n"),
-            4,
+            "a new file in its folder",
+            "examples/ch10/10-99-demo/notes.txt",
+            5,
         ),
-        (
-            "another page",
-            &|| workspace.write("src/introduction.md", "# Intro\n"),
-            4,
-        ),
-        (
-            "build output",
-            &|| workspace.write(&format!("{DEMO}/target/x"), "built\n"),
-            4,
-        ),
+        ("Cargo.lock", "Cargo.lock", 6),
+        (".cargo/", ".cargo/config.toml", 7),
+        ("another recipe", "examples/ch10/10-98-other/data.txt", 7),
+        ("another page", "src/introduction.md", 7),
+        ("build output", "examples/ch10/10-99-demo/target/x", 7),
     ];
-    for (what, change, runs) in steps {
-        change();
+    for (what, file, runs) in steps {
+        workspace.write(file, "changed\n");
         workspace.run(DEMO, TEST, &[]);
         assert_eq!(workspace.runs(), runs, "after a change to {what}");
     }
     workspace.run(DEMO, TEST, &["some_test"]);
-    assert_eq!(workspace.runs(), 5, "other arguments are another run");
+    assert_eq!(workspace.runs(), 8, "other arguments are another run");
     workspace.run_with(DEMO, TEST, &[], &[("A_VARIABLE_OF_ITS_OWN", "1")]);
-    assert_eq!(workspace.runs(), 6, "another environment is another run");
+    assert_eq!(workspace.runs(), 9, "another environment is another run");
     workspace.run(DEMO, TEST, &[]);
+    workspace.run_with(DEMO, TEST, &[], &[("OLDPWD", "/elsewhere"), ("SHLVL", "9")]);
+    assert_eq!(workspace.runs(), 10, "a `cd` or a subshell is the same run");
+
+    // Linked again: the same bytes, a later modification time.
+    let later = SystemTime::now() + Duration::from_secs(2);
+    let file = fs::File::options().append(true).open(workspace.path(TEST));
+    file.and_then(|f| f.set_modified(later))
+        .expect("set the time");
     workspace.run(DEMO, TEST, &[]);
-    assert_eq!(workspace.runs(), 7, "recorded again");
-    workspace.binary(TEST, "0 # linked again");
-    workspace.run(DEMO, TEST, &[]);
-    assert_eq!(workspace.runs(), 8, "a binary linked again runs again");
+    assert_eq!(workspace.runs(), 11, "a binary linked again runs again");
 }
 
 #[test]
@@ -192,10 +194,45 @@ fn a_failing_binary_is_never_cached_and_its_exit_code_is_kept() {
     }
 }
 
+/// A pass is recorded only for the inputs it ran with: here the binary rewrites an input while
+/// it runs, and the test puts the old text back, as an editor's undo would.
+#[test]
+fn a_pass_with_an_input_changed_during_the_run_is_not_recorded() {
+    let workspace = Workspace::new();
+    let counter = workspace.outside.path().join("runs");
+    let input = format!("{DEMO}/input.txt");
+    workspace.write(&input, "before\n");
+    let text = format!(
+        "#!/bin/sh\necho run >> '{}'\necho after > '{}'\n",
+        counter.display(),
+        workspace.path(&input).display()
+    );
+    workspace.write(TEST, &text);
+    for runs in 1..=2 {
+        assert!(workspace.run(DEMO, TEST, &[]).status.success());
+        assert_eq!(workspace.runs(), runs, "the run saw `after`, not `before`");
+        workspace.write(&input, "before\n");
+    }
+}
+
+#[test]
+fn a_fifo_among_the_inputs_is_not_read() {
+    let workspace = Workspace::new();
+    let fifo = workspace.path(&format!("{DEMO}/a.fifo"));
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success());
+    // Reading it would block until a writer came, and none comes.
+    workspace.run(DEMO, TEST, &[]);
+    workspace.run(DEMO, TEST, &[]);
+    assert_eq!(workspace.runs(), 1);
+}
+
 #[test]
 fn a_binary_killed_by_a_signal_ends_the_runner_by_the_same_signal() {
     let workspace = Workspace::new();
-    workspace.binary(TEST, "0");
     workspace.write(TEST, "#!/bin/sh\nkill -TERM $$\n");
     let output = workspace.run(DEMO, TEST, &[]);
     assert_eq!(
@@ -210,30 +247,46 @@ fn a_binary_killed_by_a_signal_ends_the_runner_by_the_same_signal() {
 fn programs_that_are_not_plain_test_runs_always_run() {
     let workspace = Workspace::new();
     workspace.binary("target/debug/demo", "0");
-    let cases: [(&str, &str, &[&str], Option<&str>); 5] = [
-        ("`cargo run`", "target/debug/demo", &[], None),
-        ("--list", TEST, &["--list"], None),
-        ("--nocapture", TEST, &["--nocapture"], None),
-        ("a package outside the workspace", TEST, &[], Some("/")),
-        ("BOOKTEST_CACHE=0", TEST, &[], None),
+    // (what, program, arguments, variables, package)
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        Vec<&'a str>,
+        Vec<(&'a str, &'a str)>,
+        &'a str,
+    );
+    let mut cases: Vec<Case> = vec![
+        ("`cargo run`", "target/debug/demo", vec![], vec![], DEMO),
+        ("a package outside the workspace", TEST, vec![], vec![], "/"),
+        (
+            "BOOKTEST_CACHE=0",
+            TEST,
+            vec![],
+            vec![("BOOKTEST_CACHE", "0")],
+            DEMO,
+        ),
+        (
+            "RUST_TEST_NOCAPTURE",
+            TEST,
+            vec![],
+            vec![("RUST_TEST_NOCAPTURE", "1")],
+            DEMO,
+        ),
     ];
-    for (what, program, args, package) in cases {
+    let flags = [
+        "--list",
+        "--bench",
+        "--nocapture",
+        "--no-capture",
+        "--show-output",
+        "--help",
+        "-h",
+    ];
+    cases.extend(flags.map(|flag| (flag, TEST, vec![flag], vec![], DEMO)));
+    for (what, program, args, vars, package) in cases {
         let before = workspace.runs();
         for _ in 0..2 {
-            let mut command = Command::new(env!("CARGO_BIN_EXE_test-cache"));
-            command
-                .arg(workspace.root.path())
-                .arg(workspace.path(program))
-                .args(args)
-                .env_remove("BOOKTEST_CACHE");
-            match package {
-                Some(dir) => command.env("CARGO_MANIFEST_DIR", dir),
-                None => command.env("CARGO_MANIFEST_DIR", workspace.path(DEMO)),
-            };
-            if what.starts_with("BOOKTEST") {
-                command.env("BOOKTEST_CACHE", "0");
-            }
-            let output = command.output().expect("run test-cache");
+            let output = workspace.run_with(package, program, &args, &vars);
             assert!(output.status.success(), "{what}: {}", stderr(&output));
             assert!(!stderr(&output).contains("not run again"), "{what}");
         }
@@ -241,26 +294,48 @@ fn programs_that_are_not_plain_test_runs_always_run() {
     }
 }
 
-/// The script cargo starts: through the cache in the book's repository, where `cargo test`
-/// built it; the program alone in a tree where it is not built.
+/// The script cargo starts: a test binary through the cache once it is built in the
+/// workspace's `target/debug/`, anything else as it is.
 #[test]
-fn the_runner_script_runs_the_program_with_or_without_the_cache_built() {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("runner");
-    let unbuilt = tempfile::tempdir().expect("temp dir");
-    let copy = unbuilt.path().join("tools/test-cache/runner");
-    fs::create_dir_all(copy.parent().expect("a folder")).expect("create folder");
-    fs::copy(&script, &copy).expect("copy the script");
-    for runner in [script, copy] {
-        let output = Command::new(&runner)
-            .args(["sh", "-c", "echo ran"])
+fn the_runner_script_caches_test_binaries_once_the_cache_is_built() {
+    let workspace = Workspace::new();
+    let script = workspace.path("tools/test-cache/runner");
+    fs::create_dir_all(script.parent().expect("a folder")).expect("create folder");
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("runner"),
+        &script,
+    )
+    .expect("copy");
+    let through_script = |program: &str| {
+        Command::new(&script)
+            .arg(workspace.path(program))
+            .env("CARGO_MANIFEST_DIR", workspace.path(DEMO))
+            .env_remove("BOOKTEST_CACHE")
+            .env_remove("RUST_TEST_NOCAPTURE")
             .output()
-            .expect("run the runner script");
-        assert_eq!(
-            String::from_utf8_lossy(&output.stdout),
-            "ran\n",
-            "{}",
-            runner.display()
-        );
-        assert_eq!(stderr(&output), "", "{}", runner.display());
+            .expect("run the runner script")
+    };
+    for runs in 1..=2 {
+        assert!(through_script(TEST).status.success());
+        assert_eq!(workspace.runs(), runs, "not built yet: every run runs");
     }
+    let built = workspace.path("target/debug/test-cache");
+    fs::copy(env!("CARGO_BIN_EXE_test-cache"), built).expect("copy test-cache");
+    through_script(TEST);
+    let second = through_script(TEST);
+    assert!(
+        stderr(&second).contains("not run again"),
+        "{}",
+        stderr(&second)
+    );
+    assert_eq!(workspace.runs(), 3);
+
+    workspace.binary("target/debug/demo", "0");
+    through_script("target/debug/demo");
+    through_script("target/debug/demo");
+    assert_eq!(
+        workspace.runs(),
+        5,
+        "a program `cargo run` starts always runs"
+    );
 }
