@@ -392,7 +392,7 @@ impl Measured<'_> {
         let rows = [
             ("a greeting call, median / p99", "call"),
             (
-                "a swap: load the new version, call it once, drop the old one, median / p99",
+                "a swap: load the new version, drop the old one, call the new one once, median / p99",
                 "swap",
             ),
             (
