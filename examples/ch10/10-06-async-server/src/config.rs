@@ -1,6 +1,7 @@
 //! The server's settings: a type whose every rule is checked while it is parsed.
 
 use std::fmt;
+use std::io::{self, Read};
 use std::path::Path;
 
 use serde::de::Error as _;
@@ -62,13 +63,51 @@ pub fn load(path: &Path) -> Result<(String, Config), ConfigError> {
         .file_name()
         .unwrap_or(path.as_os_str())
         .to_string_lossy();
-    let text =
-        std::fs::read_to_string(path).map_err(|error| ConfigError(format!("{shown}: {error}")))?;
+    let text = read_text(path).map_err(|error| ConfigError(format!("{shown}: {error}")))?;
     let config = parse(&text).map_err(|(position, message)| match position {
         Some((line, column)) => ConfigError(format!("{shown}:{line}:{column}: {message}")),
         None => ConfigError(format!("{shown}: {message}")),
     })?;
     Ok((text, config))
+}
+
+/// The largest configuration file read; a larger one is refused, and reading stops there.
+pub const MAX_BYTES: u64 = 1 << 20;
+
+/// Reads the file whole, if it is a regular file of at most `MAX_BYTES`. Opened without
+/// blocking (`O_NONBLOCK`, which changes nothing for a regular file), so that a FIFO or a
+/// device put at the path is refused instead of holding the reload, and the runtime's
+/// shutdown, forever.
+fn read_text(path: &Path) -> io::Result<String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path)?;
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    let too_large = |what: String| io::Error::new(io::ErrorKind::FileTooLarge, what);
+    if metadata.len() > MAX_BYTES {
+        let size = metadata.len();
+        return Err(too_large(format!(
+            "{size} bytes, larger than the limit of {MAX_BYTES} bytes"
+        )));
+    }
+    // It may grow after the check: read one byte past the limit, at most, to know.
+    let mut bytes = Vec::new();
+    file.take(MAX_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(too_large(format!(
+            "larger than the limit of {MAX_BYTES} bytes when read"
+        )));
+    }
+    String::from_utf8(bytes)
+        .map_err(|error| io::Error::new(io::ErrorKind::InvalidData, format!("not UTF-8: {error}")))
 }
 
 /// Parses TOML text; an error carries the 1-based line and column of the text at fault, or no
@@ -110,5 +149,33 @@ mod tests {
         // A missing key is nowhere in the file: no position.
         let missing = parse("version = 1\n").unwrap_err();
         assert_eq!(missing, (None, "missing field `greeting`".into()));
+    }
+
+    #[test]
+    fn a_fifo_a_large_file_and_bad_utf8_are_refused_without_blocking() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fifo = dir.path().join("app.toml");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.expect("run mkfifo").success());
+        // No writer ever opens it: a blocking open would wait forever.
+        let refused = load(&fifo).expect_err("a FIFO is no configuration");
+        assert_eq!(refused.0, "app.toml: not a regular file");
+
+        let large = dir.path().join("large.toml");
+        let size = MAX_BYTES + 1;
+        std::fs::write(&large, vec![b'#'; size as usize]).expect("write");
+        let refused = load(&large).expect_err("too large");
+        let expected =
+            format!("large.toml: {size} bytes, larger than the limit of {MAX_BYTES} bytes");
+        assert_eq!(refused.0, expected);
+
+        let latin1 = dir.path().join("latin1.toml");
+        std::fs::write(&latin1, b"greeting = \"caf\xe9\"\n").expect("write");
+        let refused = load(&latin1).expect_err("not UTF-8");
+        assert!(
+            refused.0.starts_with("latin1.toml: not UTF-8: "),
+            "{}",
+            refused.0
+        );
     }
 }

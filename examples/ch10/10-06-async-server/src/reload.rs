@@ -1,5 +1,5 @@
 //! Two triggers, one path: a file watch and SIGHUP both call `Reloader::reload`, which reads
-//! and validates the whole file before one `send_replace` publishes it.
+//! and validates the whole file before one `send_if_modified` publishes it (when it differs).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -90,8 +90,15 @@ impl Reloader {
             Ok((text, config)) => {
                 (self.last_text, self.refused_since) = (text, false);
                 let config = Arc::new(config);
-                // The one write handlers can see: the whole new value, at once.
-                self.current.send_replace(Arc::clone(&config));
+                // The one write handlers can see: the whole new value, at once. The same value
+                // again (a SIGHUP, a fix that restores the text) wakes no `changed()`.
+                self.current.send_if_modified(|current| {
+                    let differs = **current != *config;
+                    if differs {
+                        *current = Arc::clone(&config);
+                    }
+                    differs
+                });
                 Ok(config)
             }
             Err(error) => {

@@ -45,6 +45,13 @@ mod unix {
     pub fn serve(args: &[String]) -> Result<(), Box<dyn Error>> {
         // First, before any thread exists: it edits the environment.
         let inherited = handover::inherit()?;
+        // Asked to say ready but given no socket: a socket of our own would serve nobody
+        // (the old one's clients stay on its socket, which closes when it exits).
+        if inherited.ready.is_some() && inherited.listener.is_none() {
+            return Err(
+                "READY_FD is set but LISTEN_FDS passed no socket: refusing to start".into(),
+            );
+        }
         // The path of this binary, resolved now: once a deploy renames a new file over it,
         // the path names the new version (the one SIGUSR2 starts).
         let exe = std::env::current_exe()?;

@@ -242,6 +242,9 @@ async fn next_line(
 // ANCHOR_END: handle
 
 /// The server's log, on stdout: `LABEL: message`. A new process shares it with the old one.
+/// A log line that cannot be written is lost, not a panic: `println!` panics when stdout is
+/// a closed pipe or a full disk, which would end the server and its requests.
 pub fn log(label: &str, message: &str) {
-    println!("{label}: {message}");
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{label}: {message}");
 }

@@ -521,3 +521,55 @@ impl Drop for Reaped {
         let _ = self.0.wait();
     }
 }
+
+/// Asked to say `ready` (`READY_FD`) but handed no socket (`LISTEN_FDS` cleared on the way,
+/// by a wrapper script say): the new process refuses to start instead of binding a socket of
+/// its own, which the old one's clients would never reach, and writes no `ready`.
+#[test]
+fn a_new_process_given_no_socket_refuses_to_say_ready() {
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().expect("temporary directory");
+    deploy(dir.path(), Path::new(BINARY), "v2").expect("deploy");
+    let mut ends = [0; 2];
+    // SAFETY: `ends` has room for the two descriptors pipe(2) writes.
+    assert_eq!(unsafe { libc::pipe(ends.as_mut_ptr()) }, 0, "pipe");
+    let (reader, writer) = (ends[0], ends[1]);
+    let mut command = Command::new(dir.path().join("server"));
+    command
+        .arg("serve")
+        .env_remove("LISTEN_FDS")
+        .env("READY_FD", writer.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // SAFETY: between fork and exec only fcntl, which is async-signal-safe.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::fcntl(writer, libc::F_SETFD, 0) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let no_deploy_meanwhile = deploy::no_deploy_meanwhile();
+    let v2 = command.spawn().expect("start v2");
+    drop(no_deploy_meanwhile);
+    // SAFETY: the write end is ours; the child has its own copy.
+    unsafe { libc::close(writer) };
+    let out = v2.wait_with_output().expect("v2 ends");
+    assert!(!out.status.success(), "{:?}", out.status);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("LISTEN_FDS passed no socket"), "{stderr}");
+    // SAFETY: the read end is ours, read and closed once here.
+    let mut word = [0u8; 16];
+    let read = unsafe { libc::read(reader, word.as_mut_ptr().cast(), word.len()) };
+    unsafe { libc::close(reader) };
+    assert_eq!(read, 0, "no `ready` written, and the pipe closed");
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

@@ -1,5 +1,6 @@
 //! Loading a greeter plugin: only from the plugin directory, from a private copy, ABI first.
 
+use libloading::os::unix::{RTLD_LOCAL, RTLD_NOW};
 use std::fmt;
 use std::fs::{self, OpenOptions};
 use std::io::{self, Read};
@@ -212,7 +213,13 @@ impl PluginDir {
         // routines (when `Plugin` drops it, after `shutdown`). We load only a private copy of
         // a file from the plugin directory, owned by us or root and not world-writable: code
         // we chose to trust. `Plugin` keeps the library loaded while its functions can be called.
-        let opened = unsafe { Library::new(&copy) };
+        // `RTLD_NOW`: every symbol the library needs is bound now, so a missing one is this
+        // error, not a "symbol lookup error" that ends the host at the first call
+        // (`Library::new` binds lazily).
+        let opened = unsafe {
+            libloading::os::unix::Library::open(Some(&copy), RTLD_NOW | RTLD_LOCAL)
+                .map(Library::from)
+        };
         // A loaded library needs no file: delete the copy now, so none is left behind even if
         // the host is killed.
         drop(copy_dir);
@@ -414,6 +421,13 @@ fn check_abi_version(library: &Library, file: &Path) -> Result<(), LoadError> {
                 symbol: symbols::ABI_VERSION,
             })?;
         let address: *const u32 = *symbol;
+        // A symbol can resolve to address 0 (an absolute symbol): no `u32` to read there.
+        if address.is_null() {
+            return Err(LoadError::MissingSymbol {
+                file: file.to_owned(),
+                symbol: symbols::ABI_VERSION,
+            });
+        }
         address.read()
     };
     if found != abi::ABI_VERSION {

@@ -8,6 +8,7 @@ use std::cell::Cell;
 use std::error::Error;
 use std::fmt;
 use std::io;
+use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -193,6 +194,14 @@ impl ScriptEngine {
                 Err("`sleep` is not allowed in a script".into())
             },
         );
+        // rhai's default `print` and `debug` use `println!`, which panics when standard output
+        // is a closed pipe or a full disk: write to standard error, and lose what cannot be written.
+        engine.on_print(|text| {
+            let _ = writeln!(std::io::stderr(), "script: {text}");
+        });
+        engine.on_debug(|text, _source, position| {
+            let _ = writeln!(std::io::stderr(), "script debug at {position}: {text}");
+        });
         // Operations bound the work, not the time: add a deadline on the clock.
         engine.on_progress(|operations| {
             if operations % DEADLINE_EVERY != 0 {
