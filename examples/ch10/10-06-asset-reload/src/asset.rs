@@ -17,7 +17,7 @@ use std::fs;
 use std::hash::{Hash, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::follow::{Change, PathWatch, check_regular, read_limited};
@@ -270,8 +270,15 @@ impl WatchedFile {
         if let Some(error) = self.watch_error.take() {
             return Err(error);
         }
-        while let Ok(event) = self.events.try_recv() {
-            self.note(&event);
+        loop {
+            match self.events.try_recv() {
+                Ok(event) => self.note(&event),
+                Err(TryRecvError::Empty) => break,
+                // notify's thread is gone (its poll failed): no change will be seen again.
+                Err(TryRecvError::Disconnected) => {
+                    return Err(io::Error::other("the file watcher stopped"));
+                }
+            }
         }
         match self.due() {
             Some(due) if Instant::now() >= due => {

@@ -229,18 +229,24 @@ fn read_opened(path: &Path, limit: u64) -> io::Result<String> {
     read_at_most(file, limit)
 }
 
-/// Reads `reader` to its end, or fails once it has given more than `limit` bytes.
+/// Reads `reader` to its end, or fails once it has given more than `limit` bytes. The length
+/// is checked before the text: a cut inside a character is "too large", not "not UTF-8".
 pub fn read_at_most(reader: impl Read, limit: u64) -> io::Result<String> {
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     reader
         .take(limit.saturating_add(1))
-        .read_to_string(&mut text)?;
-    if text.len() as u64 > limit {
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
         return Err(too_large(format!(
             "larger than the limit of {limit} bytes when read"
         )));
     }
-    Ok(text)
+    String::from_utf8(bytes).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )
+    })
 }
 // ANCHOR_END: read_limited
 

@@ -276,6 +276,10 @@ fn a_reader_without_end_is_cut_at_the_limit() {
         read_at_most(&b"x = 1\n"[..], 6).expect("at the limit"),
         "x = 1\n"
     );
+    // Cut inside a two-byte character: too large, not "not UTF-8".
+    let text = "é".repeat(600);
+    let error = read_at_most(text.as_bytes(), 1000).expect_err("over the limit");
+    assert_eq!(error.kind(), io::ErrorKind::FileTooLarge);
 }
 
 // ANCHOR: slow_writer

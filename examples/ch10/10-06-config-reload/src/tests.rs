@@ -1,5 +1,6 @@
 //! Real files in a temporary directory, the real watcher, real threads. Every wait has a
-//! deadline, and no test relies on timing: a test waits for the reloader's reports.
+//! deadline, and a test waits for the reloader's reports rather than for time to pass (the few
+//! that rest on timing say so, with wide margins).
 
 use std::fs;
 use std::io;
@@ -21,7 +22,8 @@ use crate::save;
 pub(crate) const DEADLINE: Duration = Duration::from_secs(10);
 
 /// Shorter than the demo's `DEBOUNCE`, to keep the tests quick; what they check does not
-/// depend on it (the demo itself, run by tests/programs/outputs.rs, uses the default).
+/// depend on it (the demo itself, which the book's repository runs and compares with
+/// output.txt, uses the default).
 pub(crate) const TEST_OPTIONS: Options = Options {
     debounce: Duration::from_millis(10),
     max_delay: Duration::from_millis(50),
