@@ -111,11 +111,13 @@ fn read_text(path: &Path) -> io::Result<String> {
 }
 
 /// Parses TOML text; an error carries the 1-based line and column of the text at fault, or no
-/// position when there is no such text (a missing key: toml gives it an empty span).
+/// position when there is no such text (a missing key: toml gives it the span 0..0).
 pub fn parse(text: &str) -> Result<Config, (Option<(usize, usize)>, String)> {
     toml::from_str(text).map_err(|error| {
         let message = error.message().trim_end().to_owned();
-        let Some(span) = error.span().filter(|span| !span.is_empty()) else {
+        // A missing key has the empty span 0..0; an error at the end of the text an empty
+        // span there, which is a place to show.
+        let Some(span) = error.span().filter(|span| *span != (0..0)) else {
             return (None, message);
         };
         let before = text.get(..span.start).unwrap_or(text);

@@ -87,8 +87,9 @@ pub enum ReloadError {
     /// The text is not valid TOML or does not describe a valid configuration.
     Parse {
         path: PathBuf,
-        line: usize,
-        column: usize,
+        /// The 1-based line and column of the text at fault; none for what is nowhere in
+        /// the file (a missing key: toml gives it an empty span).
+        at: Option<(usize, usize)>,
         message: String,
     },
     /// The directory could not be watched, or the watcher reported a failure.
@@ -106,10 +107,14 @@ impl fmt::Display for ReloadError {
             Self::Read { path, source } => write!(f, "{}: {source}", path.display()),
             Self::Parse {
                 path,
-                line,
-                column,
+                at: Some((line, column)),
                 message,
             } => write!(f, "{}:{line}:{column}: {message}", path.display()),
+            Self::Parse {
+                path,
+                at: None,
+                message,
+            } => write!(f, "{}: {message}", path.display()),
             Self::Watch { path, source } => {
                 write!(f, "{}: cannot watch: {source}", path.display())
             }
@@ -141,12 +146,12 @@ fn read(path: &Path, max_bytes: u64) -> Result<String, ReloadError> {
 fn parse<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, ReloadError> {
     toml::from_str(text).map_err(|error| {
         // toml gives a byte range; people and editors want a line and a column.
-        let offset = error.span().map_or(0, |span| span.start);
-        let (line, column) = line_and_column(text, offset);
+        // A missing key is nowhere in the text: toml gives it the empty span 0..0 (an error at
+        // the end of the text has an empty span there, a place to show).
+        let span = error.span().filter(|span| *span != (0..0));
         ReloadError::Parse {
             path: path.to_owned(),
-            line,
-            column,
+            at: span.map(|span| line_and_column(text, span.start)),
             message: error.message().trim_end().to_owned(),
         }
     })

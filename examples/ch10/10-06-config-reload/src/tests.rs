@@ -141,20 +141,21 @@ fn other_files_in_the_directory_are_ignored() {
 }
 
 // ANCHOR: bad_input_test
-/// Saves `bad` (by rename, so it is read whole), expects it rejected at `line:column` with a
-/// message containing `message`, the old configuration still served, and then a fix picked up.
+/// Saves `bad` (by rename, so it is read whole), expects it rejected at `line:column` (`0, 0`:
+/// with no position) with a message containing `message`, the old configuration still served,
+/// and then a fix picked up.
 fn rejects(bad: &str, line: usize, column: usize, message: &str) {
+    let expected = (line > 0).then_some((line, column));
     let fixture = start::<Config>(GOOD);
     save(&fixture.path, bad).expect("save the bad file");
     match next_event(&fixture.changes) {
         ReloadEvent::Rejected(ReloadError::Parse {
             path,
-            line: at_line,
-            column: at_column,
+            at,
             message: said,
         }) => {
             assert_eq!(path, fixture.path);
-            assert_eq!((at_line, at_column), (line, column), "position of: {said}");
+            assert_eq!(at, expected, "position of: {said}");
             assert!(
                 said.contains(message),
                 "{said:?} should contain {message:?}"
@@ -195,15 +196,15 @@ fn rejects_a_truncated_file() {
     // Cut between lines: valid TOML, but a required table is missing.
     rejects(
         &GOOD[..GOOD.find("[limits]").expect("limits")],
-        1,
-        1,
+        0,
+        0,
         "missing field `limits`",
     );
 }
 
 #[test]
 fn rejects_an_empty_file() {
-    rejects("", 1, 1, "missing field `greeting`");
+    rejects("", 0, 0, "missing field `greeting`"); // nowhere in the file: no position
 }
 
 #[test]
@@ -288,7 +289,7 @@ fn start_refuses_a_bad_first_file_with_its_position() {
     let path = dir.path().join("app.toml");
     fs::write(&path, "greeting = 3\n").expect("write");
     match Reloader::<Config>::start(&path) {
-        Err(ReloadError::Parse { line, column, .. }) => assert_eq!((line, column), (1, 12)),
+        Err(ReloadError::Parse { at, .. }) => assert_eq!(at, Some((1, 12))),
         Err(other) => panic!("expected a parse error, got {other}"),
         Ok(_) => panic!("started with an invalid file"),
     }
