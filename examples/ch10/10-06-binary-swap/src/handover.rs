@@ -47,8 +47,15 @@ pub fn inherit() -> io::Result<Inherited> {
     Ok(Inherited { listener, ready })
 }
 
-/// Takes ownership of a descriptor our parent left open for us, after checking it is open.
+/// Takes ownership of a descriptor our parent left open for us, after checking it is open and
+/// is neither standard input, output or error nor the listening socket (`LISTEN_FDS` starts at
+/// 3): a second owner of one of those would close it under the first.
 fn take_fd(fd: RawFd) -> io::Result<File> {
+    if (0..=3).contains(&fd) {
+        return Err(io::Error::other(format!(
+            "READY_FD={fd} is a standard stream or the listening socket"
+        )));
+    }
     // SAFETY: fcntl takes integers. F_SETFD sets the descriptor's close-on-exec flag (so the
     // pipe is not passed on to a process this one starts), and fails with EBADF if it is not open.
     if fd < 0 || unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } == -1 {

@@ -535,7 +535,15 @@ fn a_new_process_given_no_socket_refuses_to_say_ready() {
     let mut ends = [0; 2];
     // SAFETY: `ends` has room for the two descriptors pipe(2) writes.
     assert_eq!(unsafe { libc::pipe(ends.as_mut_ptr()) }, 0, "pipe");
-    let (reader, writer) = (ends[0], ends[1]);
+    // SAFETY: the write end is ours, closed once here; it moves to 10 or above, out of the
+    // way of the descriptors READY_FD may not name.
+    let writer = unsafe {
+        let moved = libc::fcntl(ends[1], libc::F_DUPFD_CLOEXEC, 10);
+        libc::close(ends[1]);
+        moved
+    };
+    assert!(writer >= 10, "F_DUPFD_CLOEXEC");
+    let reader = ends[0];
     let mut command = Command::new(dir.path().join("server"));
     command
         .arg("serve")

@@ -234,8 +234,18 @@ impl PluginDir {
             )
         };
         // SAFETY: `describe` has the type of this ABI and `library` is loaded.
-        let description = call_with_buffer(|out| unsafe { describe(out) })
-            .map_err(|error| LoadError::FirstCallFailed { file, error })?;
+        let description = match call_with_buffer(|out| unsafe { describe(out) }) {
+            Ok(description) => description,
+            Err(error) => {
+                // Its code has run: let it stop what it may have started, as `Plugin`'s `Drop`
+                // does, before dropping `library` closes it.
+                if let Some(shutdown) = shutdown {
+                    // SAFETY: as in that `Drop`: the type of this ABI, the library loaded.
+                    let _ = call_with_buffer(|out| unsafe { shutdown(out) });
+                }
+                return Err(LoadError::FirstCallFailed { file, error });
+            }
+        };
         Ok(Plugin {
             greet,
             shutdown,

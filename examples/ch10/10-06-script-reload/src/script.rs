@@ -346,7 +346,7 @@ impl ScriptEngine {
             EvalAltResult::ErrorDataTooLarge(what, _) => match what.as_str() {
                 "Length of string" => format!("string longer than {} bytes", limits.string_size),
                 "Size of object map" => format!("map of more than {} entries", limits.map_size),
-                _ => format!("array of more than {} elements", limits.array_size),
+                _ => format!("array or BLOB of more than {} elements", limits.array_size),
             },
             EvalAltResult::ErrorTerminated(..) => {
                 format!("stopped at the {:?} deadline", limits.deadline)

@@ -353,7 +353,7 @@ fn refuses_huge_arrays_maps_and_deep_nesting() {
     let cases = [
         (
             "fn greet(name, count) { let a = []; loop { a.push(count); } }",
-            "trial call: array of more than 1000 elements",
+            "trial call: array or BLOB of more than 1000 elements",
         ),
         (
             "fn greet(name, count) { let m = #{}; for i in 0..2000 { let one = #{}; one[`k${i}`] = i; m.mixin(one); } }",
@@ -362,7 +362,7 @@ fn refuses_huge_arrays_maps_and_deep_nesting() {
         // Nested arrays: freeing a deep nest recurses, so a deep one could overflow the stack.
         (
             "fn greet(name, count) { let a = []; loop { a = [a]; } }",
-            "trial call: array of more than 1000 elements",
+            "trial call: array or BLOB of more than 1000 elements",
         ),
     ];
     // A deadline far away: what stops each script is its size limit, however slow the machine.
