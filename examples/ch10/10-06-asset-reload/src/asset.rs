@@ -348,7 +348,15 @@ impl WatchedFile {
         // Follow the path again first: a link on the way may point elsewhere now. If a watch
         // cannot be moved, read anyway (the change is here now) and report the failure too.
         let watch_error = self.watch.refresh().err().map(io::Error::other);
-        let text = read_limited(&self.path, MAX_BYTES)?;
+        let text = match read_limited(&self.path, MAX_BYTES) {
+            Ok(text) => text,
+            Err(error) => {
+                // Both failed: report the read now and the watch at the next check, since a
+                // directory left unwatched sends none of the events that would ask again.
+                self.watch_error = watch_error;
+                return Err(error);
+            }
+        };
         let hash = content_hash(&text);
         if hash == self.hash {
             return watch_error.map_or(Ok(None), Err);

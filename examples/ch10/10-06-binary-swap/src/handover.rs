@@ -194,6 +194,7 @@ impl Upgrade {
         Ok(read.map(|_| String::from_utf8_lossy(&self.word).into_owned()))
     }
 
+    // ANCHOR: conclude
     /// What the word means. `ready`: the new process serves on, no longer ours to kill. Anything
     /// else: it is killed if it still runs, reaped, and the caller goes on serving.
     pub async fn conclude(self, heard: Heard) -> Result<u32, HandoverError> {
@@ -230,6 +231,7 @@ impl Upgrade {
         });
         Err(HandoverError::NotReady(why))
     }
+    // ANCHOR_END: conclude
 
     /// For a stop signal that comes during the handover: sends the new process SIGTERM, which
     /// ends it if it has not installed its handlers yet and drains it if it has (it may have

@@ -53,8 +53,16 @@ mod unix {
             );
         }
         // The path of this binary, resolved now: once a deploy renames a new file over it,
-        // the path names the new version (the one SIGUSR2 starts).
+        // the path names the new version (the one SIGUSR2 starts). If that happened before this
+        // line ran, Linux gives the path with " (deleted)" after it: the path is still right.
         let exe = std::env::current_exe()?;
+        let exe = match exe
+            .to_str()
+            .and_then(|path| path.strip_suffix(" (deleted)"))
+        {
+            Some(path) => std::path::PathBuf::from(path),
+            None => exe,
+        };
         let options = options(&exe, args)?;
         let port = flag(args, "--port")?.unwrap_or(0);
         let runtime = tokio::runtime::Runtime::new()?;
