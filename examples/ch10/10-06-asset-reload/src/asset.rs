@@ -163,13 +163,19 @@ impl PolledFile {
         } else if self.candidate.is_none() && !self.stamp_in_doubt(now) {
             return Ok(None);
         }
-        // A read that fails keeps the stamp it had: the next check sees the change again.
+        // A read that may succeed if tried again (too many open files, a network mount's
+        // error) keeps the stamp it had, so the next check reads again. One that the file's
+        // next change must fix (not text, too large, not readable by us) keeps the new stamp:
+        // that file is read again when it changes, not at every check.
         let read =
             read_limited(&self.path, MAX_BYTES).and_then(|text| Ok((text, Stamp::of(&self.path)?)));
         let (text, after) = match read {
             Ok(read) => read,
             Err(error) => {
-                (self.stamp, self.stamp_seen) = seen_before;
+                if read_again_later(&error) {
+                    (self.stamp, self.stamp_seen) = seen_before;
+                }
+                self.candidate = None;
                 return Err(error);
             }
         };

@@ -267,6 +267,26 @@ fn polling_hands_out_only_whole_levels_during_in_place_saves() {
 }
 // ANCHOR_END: torn
 
+/// A save that is not text is refused once, and not read again until the file changes; the
+/// next good save is handed out.
+#[test]
+fn polling_reads_a_file_that_is_not_text_again_only_when_it_changes() {
+    let (_dir, path) = level_file(LEVEL_1);
+    let (mut polled, _) = PolledFile::open(&path).expect("poll");
+    fs::write(&path, b"\xff\xfe not text").expect("save bytes that are not UTF-8");
+    set_mtime(&path, SystemTime::now() - Duration::from_secs(3600)).expect("age it");
+    let refused = polled.check().expect_err("not text");
+    assert_eq!(refused.kind(), io::ErrorKind::InvalidData);
+    for _ in 0..10 {
+        assert_eq!(polled.check().expect("not read again"), None);
+    }
+    save(&path, LEVEL_2).expect("a good save");
+    assert_eq!(
+        poll_until_change(&mut polled).expect("poll").as_deref(),
+        Some(LEVEL_2)
+    );
+}
+
 #[test]
 fn polling_does_not_reread_a_file_with_an_mtime_in_the_future() {
     let (_dir, path) = level_file(LEVEL_1);
