@@ -270,6 +270,16 @@ impl PluginDir {
             let dir = self.dir.clone();
             return Err(LoadError::OutsidePluginDir { file, dir });
         }
+        // Every directory from the file's up to the plugin directory, checked again at each
+        // load: in one that another user may write, the file could be swapped.
+        for dir in file
+            .ancestors()
+            .skip(1)
+            .take_while(|dir| dir.starts_with(&self.dir))
+        {
+            let metadata = std::fs::metadata(dir).map_err(io_error)?;
+            check_owner_and_mode(dir, &metadata, self.us)?;
+        }
         // Check the file we opened (fstat) and read that same file: nobody can swap it
         // between the check and the read. O_NONBLOCK: opening a FIFO would wait for a writer;
         // it changes nothing for a regular file (open(2)).

@@ -354,6 +354,26 @@ fn a_file_or_directory_others_can_write_is_refused() {
     } else {
         eprintln!("skipped: giving a file to another group needs root");
     }
+    // A directory on the way that others can write, made so after the host started.
+    let sub = t.dir.path().join("sub");
+    fs::create_dir(&sub).unwrap();
+    let in_sub = sub.join(library_file_name("greeter"));
+    install(&built().v2, &in_sub).unwrap();
+    fs::set_permissions(&sub, fs::Permissions::from_mode(0o777)).unwrap();
+    let error = t.assert_refused(&in_sub);
+    assert!(
+        matches!(&error, LoadError::WritableByOthers { file, .. } if file.ends_with("sub")),
+        "{error:?}"
+    );
+    fs::set_permissions(&sub, fs::Permissions::from_mode(0o755)).unwrap();
+
+    fs::set_permissions(t.dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+    let error = t.assert_refused(&t.library.clone());
+    assert!(
+        matches!(&error, LoadError::WritableByOthers { file, .. } if !file.ends_with("sub")),
+        "the plugin directory itself, at the next load: {error:?}"
+    );
+    fs::set_permissions(t.dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
     // Writable by our own group (a umask of 002): loaded.
     assert_eq!(t.host.reload(&t.library).unwrap(), "greeter v2");
 
