@@ -291,14 +291,13 @@ impl WatchedFile {
                 self.pending = None;
                 let reloaded = self.reload();
                 if reloaded.as_ref().is_err_and(read_again_later) {
-                    // No event may come to ask again: try once more after `WRITE_QUIET`.
+                    // No event may come to ask again: try once more `WRITE_QUIET` after now
+                    // (the wait a `Partial` change gets).
                     let now = Instant::now();
-                    let (first, last) = (now, now);
-                    let change = Change::Partial; // read `WRITE_QUIET` after `last`
                     self.pending = Some(Pending {
-                        change,
-                        first,
-                        last,
+                        change: Change::Partial,
+                        first: now,
+                        last: now,
                     });
                 }
                 reloaded

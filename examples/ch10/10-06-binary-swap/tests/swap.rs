@@ -441,18 +441,9 @@ fn a_new_process_whose_old_one_is_gone_serves_on() {
     deploy(dir.path(), Path::new(BINARY), "v2").expect("deploy");
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("address");
-    let mut ends = [0; 2];
-    // SAFETY: `ends` has room for the two descriptors pipe(2) writes.
-    assert_eq!(unsafe { libc::pipe(ends.as_mut_ptr()) }, 0, "pipe");
-    // SAFETY: both ends are ours, each closed once. The read end goes: the old process is
-    // gone. The write end moves to 10 or above, out of the way of descriptor 3.
-    let writer = unsafe {
-        libc::close(ends[0]);
-        let moved = libc::fcntl(ends[1], libc::F_DUPFD_CLOEXEC, 10);
-        libc::close(ends[1]);
-        moved
-    };
-    assert!(writer >= 10, "F_DUPFD_CLOEXEC");
+    let (reader, writer) = ready_pipe();
+    // SAFETY: the read end is ours, closed once: the old process is gone.
+    unsafe { libc::close(reader) };
     let socket = listener.as_raw_fd();
     let mut command = Command::new(dir.path().join("server"));
     command
@@ -532,18 +523,7 @@ fn a_new_process_given_no_socket_refuses_to_say_ready() {
 
     let dir = tempfile::tempdir().expect("temporary directory");
     deploy(dir.path(), Path::new(BINARY), "v2").expect("deploy");
-    let mut ends = [0; 2];
-    // SAFETY: `ends` has room for the two descriptors pipe(2) writes.
-    assert_eq!(unsafe { libc::pipe(ends.as_mut_ptr()) }, 0, "pipe");
-    // SAFETY: the write end is ours, closed once here; it moves to 10 or above, out of the
-    // way of the descriptors READY_FD may not name.
-    let writer = unsafe {
-        let moved = libc::fcntl(ends[1], libc::F_DUPFD_CLOEXEC, 10);
-        libc::close(ends[1]);
-        moved
-    };
-    assert!(writer >= 10, "F_DUPFD_CLOEXEC");
-    let reader = ends[0];
+    let (reader, writer) = ready_pipe();
     let mut command = Command::new(dir.path().join("server"));
     command
         .arg("serve")
@@ -580,4 +560,21 @@ fn a_new_process_given_no_socket_refuses_to_say_ready() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+/// A pipe for a new process's word, as the old process makes it: `(read end, write end)`, the
+/// write end moved to 10 or above, out of the way of the descriptors `READY_FD` may not name
+/// (the standard streams and the socket at 3), and closed on exec. The caller owns both.
+fn ready_pipe() -> (libc::c_int, libc::c_int) {
+    let mut ends = [0; 2];
+    // SAFETY: `ends` has room for the two descriptors pipe(2) writes.
+    assert_eq!(unsafe { libc::pipe(ends.as_mut_ptr()) }, 0, "pipe");
+    // SAFETY: the write end is ours, replaced by its copy and closed once here.
+    let writer = unsafe {
+        let moved = libc::fcntl(ends[1], libc::F_DUPFD_CLOEXEC, 10);
+        libc::close(ends[1]);
+        moved
+    };
+    assert!(writer >= 10, "F_DUPFD_CLOEXEC");
+    (ends[0], writer)
 }
