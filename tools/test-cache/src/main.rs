@@ -10,7 +10,23 @@
 //!   pages (`src/ch10/<recipe>.md`, `src/ch10/<recipe>/`) and the workspace's `Cargo.toml`,
 //!   `Cargo.lock` and `.cargo/`. A recipe's tests need nothing else: `tests/copy_out.rs` runs
 //!   them in a copy of the folder alone (one of them compares a message with its page);
-//! - any other package (the book's checks): the whole work tree.
+//! - any other package (the book's checks): the whole work tree, unless its `Cargo.toml`
+//!   declares less (below).
+//!
+//! A package whose tests read less than that says so in its manifest; the paths are from the
+//! workspace root, and the workspace's `Cargo.toml`, `Cargo.lock` and `.cargo/` are always
+//! inputs too:
+//!
+//! ```toml
+//! [package.metadata.test-cache]
+//! reads = ["tests/compile-fail"]          # every test binary of the package
+//! [package.metadata.test-cache.targets]
+//! programs = ["examples", "src/ch10/faults"] # the test target `programs` only
+//! ```
+//!
+//! A file read only to name a page in a failure's message is not an input: it cannot turn a
+//! failure into a pass. A declaration that leaves out a file the outcome depends on lets a
+//! stale pass through; `.ci/run` runs with the cache off, so such a pass cannot land.
 //!
 //! Build output (`target/`), `.git/`, `node_modules/` and `.tools/` are not inputs. What the
 //! binary was compiled from is in the binary: it is identified by its path, size and
@@ -152,7 +168,10 @@ impl Entry {
         {
             return Ok(None);
         }
-        let (scope, inputs) = inputs(&root, &package);
+        let (scope, inputs) = match declared_reads(&root, &package, &program)? {
+            Some(declared) => declared,
+            None => inputs(&root, &package),
+        };
         let key = Key {
             root,
             program: program.clone(),
@@ -224,6 +243,61 @@ fn inputs(root: &Path, package: &Path) -> (String, Vec<PathBuf>) {
         }
         None => ("the work tree".to_owned(), vec![root.to_owned()]),
     }
+}
+
+/// The inputs `package`'s manifest declares for the test binary `program`, if it declares any
+/// (`[package.metadata.test-cache]`: `targets.<target>`, else `reads`); an error when the
+/// declaration is not a list of paths.
+fn declared_reads(
+    root: &Path,
+    package: &Path,
+    program: &Path,
+) -> io::Result<Option<(String, Vec<PathBuf>)>> {
+    let manifest = package.join("Cargo.toml");
+    let invalid = |why: &str| io::Error::other(format!("{}: {why}", manifest.display()));
+    let Ok(text) = fs::read_to_string(&manifest) else {
+        return Ok(None);
+    };
+    let manifest_table: toml::Table = text.parse().map_err(|_| invalid("not TOML"))?;
+    let Some(declared) = manifest_table
+        .get("package")
+        .and_then(|p| p.get("metadata"))
+        .and_then(|m| m.get("test-cache"))
+    else {
+        return Ok(None);
+    };
+    // A test binary is `<target>-<hash>`, its target's name with `-` as `_`.
+    let binary = program
+        .file_name()
+        .and_then(OsStr::to_str)
+        .unwrap_or_default();
+    let target = binary.rsplit_once('-').map_or(binary, |(name, _)| name);
+    let for_target = declared
+        .get("targets")
+        .and_then(toml::Value::as_table)
+        .and_then(|targets| {
+            targets
+                .iter()
+                .find(|(name, _)| name.replace('-', "_") == target)
+                .map(|(_, reads)| reads)
+        });
+    let Some(reads) = for_target.or_else(|| declared.get("reads")) else {
+        return Ok(None);
+    };
+    let not_paths = || invalid("[package.metadata.test-cache] reads: not a list of paths");
+    let mut paths: Vec<String> = reads
+        .as_array()
+        .ok_or_else(not_paths)?
+        .iter()
+        .map(|path| path.as_str().map(str::to_owned).ok_or_else(not_paths))
+        .collect::<io::Result<_>>()?;
+    let scope = if paths.is_empty() {
+        "the workspace's manifests".to_owned()
+    } else {
+        format!("{}: what its manifest declares it reads", paths.join(", "))
+    };
+    paths.extend(["Cargo.toml", "Cargo.lock", ".cargo"].map(str::to_owned));
+    Ok(Some((scope, paths.iter().map(|p| root.join(p)).collect())))
 }
 
 /// Adds every file under `path` (a file or a folder; absent is an input too) to `key`, in a

@@ -183,6 +183,63 @@ fn a_book_check_runs_again_after_any_change_in_the_tree() {
     assert_eq!(workspace.runs(), 2, "build output is not an input");
 }
 
+/// A package may declare what its tests read; `targets.<name>` speaks for one test target.
+#[test]
+fn a_package_that_declares_its_reads_runs_again_only_when_those_change() {
+    let workspace = Workspace::new();
+    workspace.write(
+        "tools/check/Cargo.toml",
+        "[package]\n[package.metadata.test-cache]\nreads = [\"tools/check\"]\n\
+         [package.metadata.test-cache.targets]\ndemo = [\"examples/ch10/10-98-other\"]\n",
+    );
+    const OTHER: &str = "target/debug/deps/other_check-4567";
+    workspace.binary(OTHER, "0");
+    let run_both = || {
+        workspace.run("tools/check", TEST, &[]);
+        workspace.run("tools/check", OTHER, &[]);
+    };
+    run_both();
+    assert_eq!(workspace.runs(), 2);
+    let first = workspace.run("tools/check", TEST, &[]);
+    assert!(
+        stderr(&first).contains("examples/ch10/10-98-other: what its manifest declares it reads"),
+        "{}",
+        stderr(&first)
+    );
+    // (what changes, the file, how many runs there have been after both run again)
+    let steps = [
+        ("a page, read by neither", "src/introduction.md", 2),
+        ("another recipe", "examples/ch10/10-99-demo/src/main.rs", 2),
+        ("what `demo` reads", "examples/ch10/10-98-other/data.txt", 3),
+        ("what the package reads", "tools/check/src/lib.rs", 4),
+        ("Cargo.lock, read by every test", "Cargo.lock", 6),
+    ];
+    for (what, file, runs) in steps {
+        workspace.write(file, "changed\n");
+        run_both();
+        assert_eq!(workspace.runs(), runs, "after a change to {what}");
+    }
+}
+
+#[test]
+fn a_declaration_that_is_not_a_list_of_paths_is_refused_and_the_binary_runs() {
+    let workspace = Workspace::new();
+    workspace.write(
+        "tools/check/Cargo.toml",
+        "[package]\n[package.metadata.test-cache]\nreads = \"tools/check\"\n",
+    );
+    for runs in 1..=2 {
+        let output = workspace.run("tools/check", TEST, &[]);
+        assert!(output.status.success());
+        assert!(
+            stderr(&output).contains("reads: not a list of paths"),
+            "{}",
+            stderr(&output)
+        );
+        assert_eq!(workspace.runs(), runs, "never cached");
+    }
+}
+
 #[test]
 fn a_failing_binary_is_never_cached_and_its_exit_code_is_kept() {
     let workspace = Workspace::new();
