@@ -14,12 +14,6 @@ fn main() {
         .canonicalize()
         .expect("workspace root");
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
-    // For tests that run a block through skeptic themselves (tests/rules.rs).
-    println!(
-        "cargo:rustc-env=BOOKTEST_TARGET={}",
-        env::var("TARGET").expect("TARGET")
-    );
-
     let report = book_check::run(&root, &manifest_dir, &out_dir);
     for file in &report.watched {
         println!("cargo:rerun-if-changed={}", file.display());

@@ -18,7 +18,7 @@
 //! What it writes into `OUT_DIR`:
 //! - `book/<chapter>.md`: each chapter as mdBook renders it (includes expanded);
 //! - `skeptic/<chapter>.md`: the same, with the blocks tested elsewhere fenced as `text`;
-//! - `book-tests.rs`: skeptic's tests, each calling `booktest::run_test` with its chapter and
+//! - `book-tests.rs`: skeptic's tests, each calling `block_runner::run_test` with its chapter and
 //!   line ([`emit`]);
 //! - `blocks.rs`: every Rust block of the book with its [`classify::Kind`], for the policy test.
 //!

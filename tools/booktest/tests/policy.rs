@@ -12,8 +12,7 @@ use book_support::root;
 use book_support::workspace::{owner, packages};
 use walkdir::WalkDir;
 
-mod book_blocks;
-use book_blocks::{BLOCKS, assert_none, summary};
+use booktest::{BLOCKS, assert_none, summary};
 
 #[test]
 fn every_rust_block_is_accounted_for() {

@@ -7,8 +7,7 @@ use std::fs;
 
 use book_support::root;
 
-mod book_blocks;
-use book_blocks::{assert_none, summary};
+use booktest::{assert_none, summary};
 
 /// "How this book is tested" shows the counts by including `counts.txt`: it must be current.
 #[test]
