@@ -2,9 +2,12 @@
 //! the page says it does not run.
 //!
 //! - `cargo run -p PACKAGE …` with arguments, `--bin` or `--example`, `cargo check …` and
-//!   `cargo package --list …` are run here, in the repository, and must succeed; `cargo run -p
-//!   PACKAGE` alone runs the program `tests/programs/outputs.rs` runs and compares with its page. A
-//!   command that fails on purpose says so in a comment the reader sees: `# exits 1: …`.
+//!   `cargo package --list …` are run in the repository and must succeed: this test lists them
+//!   in `tests/console-commands.txt` (compared by snapbox; `cargo xtask bless` rewrites it), and
+//!   `tests/console_commands.rs` runs that list, so an edit of prose that leaves the commands
+//!   alone does not run them again. `cargo run -p PACKAGE` alone runs the program
+//!   `tests/programs/outputs.rs` runs and compares with its page. A command that fails on
+//!   purpose says so in a comment the reader sees: `# exits 1: …`.
 //! - `cargo test -p PACKAGE …` must name packages that a plain `cargo test` at the root tests
 //!   (it does not run them a second time here).
 //! - The copy-the-folder block of "Run it locally" (`cp -r examples/…`, `cd`, `cargo run`,
@@ -14,7 +17,7 @@
 //!
 //! A failure names the page and the line of the command.
 
-use std::process::Command;
+use std::collections::BTreeSet;
 
 use book_support::workspace::packages;
 use book_support::{pages, root};
@@ -103,39 +106,67 @@ fn selected(words: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// Runs `cargo ARGS` in the repository, offline and quiet; returns what went wrong.
-fn run_cargo(args: &[&str], exits: i32) -> Result<(), String> {
-    let (before, after) = match args.iter().position(|a| *a == "--") {
-        Some(at) => args.split_at(at),
-        None => (args, &[][..]),
+/// The list of the commands the pages run, which `tests/console_commands.rs` runs.
+const LIST: &str = "tests/console-commands.txt";
+
+/// A command a page shows that the tests run.
+struct Listed {
+    page: String,
+    line: usize,
+    command: String,
+    exits: i32,
+}
+
+impl Listed {
+    /// Its line in the list: the page (not the line, which prose edits move), the command and
+    /// the exit code it must end with.
+    fn entry(&self) -> String {
+        format!("{}: {}  # exits {}", self.page, self.command, self.exits)
+    }
+}
+
+/// Compares the list with the commands the pages show (snapbox; `cargo xtask bless` rewrites
+/// it), and names the page and line of each command it lacks.
+fn listed_as_shown(shown: &[Listed]) -> Vec<String> {
+    let entries: BTreeSet<String> = shown.iter().map(Listed::entry).collect();
+    let mut text = String::from(
+        "# The commands the book's pages run (tests/console.rs lists them, \
+         tests/console_commands.rs runs them); `cargo xtask bless` rewrites this file.\n",
+    );
+    for entry in &entries {
+        text.push_str(entry);
+        text.push('\n');
+    }
+    let Err(difference) = book_support::snapshot::check(&root().join(LIST), &text) else {
+        return Vec::new();
     };
-    let out = Command::new(env!("CARGO"))
-        .args(before)
-        .args(["--offline", "--quiet"])
-        .args(after)
-        .current_dir(root())
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if args.first() == Some(&"check") && stderr.lines().any(|l| l.starts_with("warning")) {
-        // A build a page shows must be clean, as `.ci/run` wants every build.
-        return Err(format!("warns:\n{stderr}"));
-    }
-    if out.status.code() == Some(exits) {
-        Ok(())
-    } else {
-        Err(format!(
-            "the page says it exits with {exits}; it exited with {}:\n{}",
-            out.status, stderr
-        ))
-    }
+    let in_file = std::fs::read_to_string(root().join(LIST)).unwrap_or_default();
+    let in_file: BTreeSet<&str> = in_file.lines().skip(1).collect();
+    let mut problems: Vec<String> = shown
+        .iter()
+        .filter(|s| !in_file.contains(s.entry().as_str()))
+        .map(|s| {
+            format!(
+                "{}:{}: `{}` is not in {LIST}, whose commands tests/console_commands.rs runs",
+                s.page, s.line, s.command
+            )
+        })
+        .collect();
+    problems.extend(
+        in_file
+            .iter()
+            .filter(|entry| !entries.contains(**entry))
+            .map(|entry| format!("{entry}: {LIST} lists it, and the page no longer shows it")),
+    );
+    problems.push(difference);
+    problems
 }
 
 #[test]
 fn every_command_a_page_shows_is_run_or_marked_not_run() {
     let packages = packages();
     let tested = |name: &str| packages.iter().any(|p| p.name == name && p.tested);
-    let mut to_run: Vec<(String, String, i32)> = Vec::new();
+    let mut to_run: Vec<Listed> = Vec::new();
     let mut problems = Vec::new();
     let mut counts = [0usize; 4]; // run here, checked, copy-out, not run
     let blocks = blocks();
@@ -234,7 +265,12 @@ fn every_command_a_page_shows_is_run_or_marked_not_run() {
                 ["cargo", "run", "-p", ..]
                 | ["cargo", "check", ..]
                 | ["cargo", "package", "--list", ..] => {
-                    to_run.push((at, command.clone(), *exits));
+                    to_run.push(Listed {
+                        page: block.page.clone(),
+                        line: *line,
+                        command: command.clone(),
+                        exits: *exits,
+                    });
                 }
                 _ => problems.push(format!(
                     "{at}: not run by the tests; run it here (see tests/console.rs) or say why \
@@ -268,26 +304,9 @@ fn every_command_a_page_shows_is_run_or_marked_not_run() {
         }
     }
     counts[0] = to_run.len();
-    // Independent commands: side by side.
-    let failed: Vec<String> = std::thread::scope(|scope| {
-        let runs: Vec<_> = to_run
-            .iter()
-            .map(|(at, command, exits)| {
-                scope.spawn(move || {
-                    let words: Vec<&str> = command.split_whitespace().skip(1).collect();
-                    run_cargo(&words, *exits)
-                        .err()
-                        .map(|e| format!("{at}: {e}"))
-                })
-            })
-            .collect();
-        runs.into_iter()
-            .filter_map(|r| r.join().expect("command runner panicked"))
-            .collect()
-    });
-    problems.extend(failed);
+    problems.extend(listed_as_shown(&to_run));
     println!(
-        "console commands: {} run here, {} checked (run by this cargo test), {} copy-the-folder \
+        "console commands: {} run by tests/console_commands.rs, {} checked (run by this cargo test), {} copy-the-folder \
          blocks (tests/copy_out.rs), {} marked not run",
         counts[0], counts[1], counts[2], counts[3]
     );
