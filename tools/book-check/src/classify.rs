@@ -147,7 +147,7 @@ pub fn classify(
             continue;
         } else if included.starts_with("examples/") || included.starts_with("tests/") {
             // Part of a package Cargo builds and tests: a recipe's, or one of the book's own
-            // checks (tools/booktest/tests/policy.rs checks which).
+            // checks (tools/booktest/tests/tally.rs checks which).
             Kind::Example
         } else if tokens.contains(&"ignore") {
             let above = source_lines[..src.fence_line - 1]

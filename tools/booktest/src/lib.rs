@@ -1,6 +1,10 @@
-//! The book's blocks as `build.rs` sorted them (`blocks.rs` in `OUT_DIR`), for the tests that
-//! account for them (`tests/policy.rs`, `tests/summary.rs`). The blocks themselves are tested
-//! by `tests/snippets.rs`, through `block-runner`.
+//! What `build.rs` tells the tests about the book's blocks: `tests/tally.rs` includes the
+//! list it writes (`blocks.rs` in `OUT_DIR`, a `BLOCKS` of these [`Block`]s) and accounts for
+//! them. The blocks themselves are tested by `tests/snippets.rs`, through `block-runner`.
+//!
+//! The list is included by the test, not here: cargo rebuilds every target of this package
+//! after the build script reruns (after any page edit), and a library without the list is
+//! rebuilt in a moment.
 
 use std::collections::BTreeMap;
 
@@ -19,18 +23,16 @@ pub struct Block {
     pub file_modules: &'static [&'static str],
 }
 
-include!(concat!(env!("OUT_DIR"), "/blocks.rs"));
-
-/// How many blocks of each kind the book has, one line (`counts.txt` holds it).
-pub fn summary() -> String {
+/// How many of `blocks` are of each kind, one line (`tests/counts.txt` holds the book's).
+pub fn summary(blocks: &[Block]) -> String {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for b in BLOCKS {
+    for b in blocks {
         *counts.entry(b.kind.name()).or_default() += 1;
     }
     format!(
         "book blocks: {} Rust blocks: {} run by skeptic, {} shown from code Cargo builds and tests, \
          {} checked to fail to compile, {} ignored with a reason\n",
-        BLOCKS.len(),
+        blocks.len(),
         counts.get("skeptic").unwrap_or(&0),
         counts.get("example").unwrap_or(&0),
         counts.get("compile_fail").unwrap_or(&0),

@@ -1,6 +1,11 @@
 //! Accounts for every Rust block of the book: each is tested by skeptic, checked to fail to
 //! compile by trybuild, shown from an example that Cargo builds and tests, or `ignore`d with a
-//! reason the reader sees (build.rs enforces the reason). Prints the counts.
+//! reason the reader sees (build.rs enforces the reason). Prints the counts, and checks the
+//! ones "How this book is tested" shows (`counts.txt`).
+//!
+//! Named to run after `snippets`: Cargo runs a package's test binaries in the order of their
+//! names, and stops at the first that fails, so a new block that does not compile is reported
+//! before the count it changed.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -12,7 +17,10 @@ use book_support::root;
 use book_support::workspace::{owner, packages};
 use walkdir::WalkDir;
 
-use booktest::{BLOCKS, assert_none, summary};
+use booktest::{Block, assert_none, summary};
+
+// The book's blocks as build.rs sorted them: `pub const BLOCKS: &[Block] = &[…]`.
+include!(concat!(env!("OUT_DIR"), "/blocks.rs"));
 
 #[test]
 fn every_rust_block_is_accounted_for() {
@@ -61,7 +69,7 @@ fn every_rust_block_is_accounted_for() {
         }
     }
     // Straight to the terminal: the test harness would swallow println! of a passing test.
-    let _ = std::io::stdout().write_all(summary().as_bytes());
+    let _ = std::io::stdout().write_all(summary(BLOCKS).as_bytes());
     assert_none(&problems);
 }
 
@@ -225,4 +233,29 @@ fn the_run_button_shows_only_on_blocks_the_playground_can_run() {
     let _ = std::io::stdout()
         .write_all(format!("playground: {runnable} Rust block(s) with a Run button\n").as_bytes());
     assert_none(&problems);
+}
+
+/// "How this book is tested" shows the counts by including `counts.txt`: it must be current.
+#[test]
+fn the_counts_the_book_shows_are_current() {
+    let file = root().join("tools/booktest/tests/counts.txt");
+    let now = summary(BLOCKS);
+    let page = "src/how-this-book-is-tested.md";
+    let line = fs::read_to_string(root().join(page))
+        .expect("read the page")
+        .lines()
+        .position(|l| l.contains("tests/counts.txt"))
+        .map_or(0, |n| n + 1);
+    assert!(
+        line > 0,
+        "{page} no longer includes tools/booktest/tests/counts.txt"
+    );
+    // Compared by snapbox; `cargo xtask bless` rewrites the file.
+    assert_none(&match book_support::snapshot::check(&file, &now) {
+        Ok(()) => Vec::new(),
+        Err(difference) => vec![format!(
+            "{page}:{line}: shows the counts of tools/booktest/tests/counts.txt, not the book's \
+             now\n{difference}"
+        )],
+    });
 }
