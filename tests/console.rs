@@ -22,6 +22,9 @@ use std::collections::BTreeSet;
 use book_support::workspace::packages;
 use book_support::{pages, root};
 
+mod console_list;
+use console_list::{Entry, LIST};
+
 /// The paragraph right above a block says why its commands are not run.
 const NOT_RUN: &str = "**Not run:**";
 
@@ -106,57 +109,46 @@ fn selected(words: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// The list of the commands the pages run, which `tests/console_commands.rs` runs.
-const LIST: &str = "tests/console-commands.txt";
-
-/// A command a page shows that the tests run.
+/// A command a page shows that the tests run, and the line that shows it.
 struct Listed {
-    page: String,
+    entry: Entry,
     line: usize,
-    command: String,
-    exits: i32,
-}
-
-impl Listed {
-    /// Its line in the list: the page (not the line, which prose edits move), the command and
-    /// the exit code it must end with.
-    fn entry(&self) -> String {
-        format!("{}: {}  # exits {}", self.page, self.command, self.exits)
-    }
 }
 
 /// Compares the list with the commands the pages show (snapbox; `cargo xtask bless` rewrites
 /// it), and names the page and line of each command it lacks.
 fn listed_as_shown(shown: &[Listed]) -> Vec<String> {
-    let entries: BTreeSet<String> = shown.iter().map(Listed::entry).collect();
-    let mut text = String::from(
-        "# The commands the book's pages run (tests/console.rs lists them, \
-         tests/console_commands.rs runs them); `cargo xtask bless` rewrites this file.\n",
-    );
-    for entry in &entries {
-        text.push_str(entry);
-        text.push('\n');
-    }
+    let entries: BTreeSet<&Entry> = shown.iter().map(|s| &s.entry).collect();
+    let text = console_list::text(entries.iter().copied());
     let Err(difference) = book_support::snapshot::check(&root().join(LIST), &text) else {
         return Vec::new();
     };
-    let in_file = std::fs::read_to_string(root().join(LIST)).unwrap_or_default();
-    let in_file: BTreeSet<&str> = in_file.lines().skip(1).collect();
+    let (in_file, not_entries) = console_list::read();
     let mut problems: Vec<String> = shown
         .iter()
-        .filter(|s| !in_file.contains(s.entry().as_str()))
+        .filter(|s| !in_file.contains(&s.entry))
         .map(|s| {
             format!(
                 "{}:{}: `{}` is not in {LIST}, whose commands tests/console_commands.rs runs",
-                s.page, s.line, s.command
+                s.entry.page, s.line, s.entry.command
             )
         })
         .collect();
     problems.extend(
         in_file
             .iter()
-            .filter(|entry| !entries.contains(**entry))
-            .map(|entry| format!("{entry}: {LIST} lists it, and the page no longer shows it")),
+            .filter(|entry| !entries.contains(entry))
+            .map(|entry| {
+                format!(
+                    "{}: {LIST} lists it, and the page no longer shows it",
+                    entry.line()
+                )
+            }),
+    );
+    problems.extend(
+        not_entries
+            .iter()
+            .map(|line| format!("{LIST}: `{line}` is not `PAGE: COMMAND  # exits N`")),
     );
     problems.push(difference);
     problems
@@ -266,10 +258,12 @@ fn every_command_a_page_shows_is_run_or_marked_not_run() {
                 | ["cargo", "check", ..]
                 | ["cargo", "package", "--list", ..] => {
                     to_run.push(Listed {
-                        page: block.page.clone(),
+                        entry: Entry {
+                            page: block.page.clone(),
+                            command: command.clone(),
+                            exits: *exits,
+                        },
                         line: *line,
-                        command: command.clone(),
-                        exits: *exits,
                     });
                 }
                 _ => problems.push(format!(
@@ -306,8 +300,8 @@ fn every_command_a_page_shows_is_run_or_marked_not_run() {
     counts[0] = to_run.len();
     problems.extend(listed_as_shown(&to_run));
     println!(
-        "console commands: {} run by tests/console_commands.rs, {} checked (run by this cargo test), {} copy-the-folder \
-         blocks (tests/copy_out.rs), {} marked not run",
+        "console commands: {} run by tests/console_commands.rs, {} checked (run by this cargo \
+         test), {} copy-the-folder blocks (tests/copy_out.rs), {} marked not run",
         counts[0], counts[1], counts[2], counts[3]
     );
     assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));

@@ -11,29 +11,8 @@ use std::process::Command;
 
 use book_support::root;
 
-/// One line of the list: the page that shows the command, the command, its exit code.
-struct Listed {
-    page: String,
-    command: String,
-    exits: i32,
-}
-
-fn listed() -> Vec<Listed> {
-    let list = root().join("tests/console-commands.txt");
-    let text = fs::read_to_string(&list).expect("read tests/console-commands.txt");
-    text.lines()
-        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
-        .map(|line| {
-            let (page, rest) = line.split_once(": ").expect("`PAGE: COMMAND  # exits N`");
-            let (command, exits) = rest.rsplit_once("  # exits ").expect("`  # exits N`");
-            Listed {
-                page: page.to_owned(),
-                command: command.to_owned(),
-                exits: exits.parse().expect("an exit code"),
-            }
-        })
-        .collect()
-}
+mod console_list;
+use console_list::LIST;
 
 /// `PAGE:LINE` of the `$` line that shows `command`, or the page alone.
 fn shown_at(page: &str, command: &str) -> String {
@@ -79,11 +58,12 @@ fn run_cargo(args: &[&str], exits: i32) -> Result<(), String> {
 
 #[test]
 fn every_listed_command_ends_as_its_page_says() {
-    let listed = listed();
+    let (listed, not_entries) = console_list::read();
     assert!(
-        !listed.is_empty(),
-        "tests/console-commands.txt lists nothing"
+        not_entries.is_empty(),
+        "{LIST}: lines that are not `PAGE: COMMAND  # exits N`: {not_entries:?}"
     );
+    assert!(!listed.is_empty(), "{LIST} lists nothing");
     // Independent commands: side by side.
     let failed: Vec<String> = std::thread::scope(|scope| {
         let runs: Vec<_> = listed

@@ -4,8 +4,8 @@
 //!
 //! The memory is a stamp file per passed snippet in `target/<profile>/booktest-passed/`, named
 //! by a hash of everything the outcome depends on: the snippet's full text (hidden lines
-//! included), whether it is run or only compiled, the package it compiles in, `rustc -vV`, `Cargo.lock`, `RUSTFLAGS` and
-//! the source of skeptic's runtime (vendor/skeptic/src/rt.rs).
+//! included), whether it is run or only compiled, the package it compiles in, `rustc -vV`,
+//! `Cargo.lock`, `RUSTFLAGS` and the source of skeptic's runtime (vendor/skeptic/src/rt.rs).
 //! Only stamps are stored, never executables, and each is written to a temporary name and then
 //! renamed, so concurrent tests never see a half-written entry. A clean checkout has no stamps:
 //! every snippet is compiled and run. `BOOKTEST_CACHE=0` turns the memory off.

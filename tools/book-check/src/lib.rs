@@ -20,7 +20,8 @@
 //! - `skeptic/<chapter>.md`: the same, with the blocks tested elsewhere fenced as `text`;
 //! - `book-tests.rs`: skeptic's tests, each calling `block_runner::run_test` with its chapter and
 //!   line ([`emit`]);
-//! - `blocks.rs`: every Rust block of the book with its [`classify::Kind`], for `tools/booktest/tests/tally.rs`.
+//! - `blocks.rs`: every Rust block of the book with its [`classify::Kind`], for
+//!   `tools/booktest/tests/tally.rs`.
 //!
 //! Without the `build` feature (mdBook and skeptic), only the rules build: that is what the
 //! tests of the rules link.
