@@ -4,8 +4,6 @@
 //! (`crate::built`), runs them all, puts their columns side by side and
 //! compares the table with `src/ch10/faults/10-06-faults.md`, the file the page includes.
 
-use std::process::Command;
-
 use book_support::{pages, programs, root, snapshot};
 
 /// The columns: a heading, the package, its example that prints the column.
@@ -32,8 +30,7 @@ const TABLE: &str = "src/ch10/faults/10-06-faults.md";
 /// Runs one approach's example; returns its `(fault, outcome)` lines.
 fn column(package: &str, example: &str) -> Result<Vec<(String, String)>, String> {
     let run = format!("cargo run -q -p {package} --example {example}");
-    let output = Command::new(programs::example(example))
-        .current_dir(root())
+    let output = programs::command(&programs::example(example))
         .output()
         .map_err(|error| format!("{run}: {error}"))?;
     if !output.status.success() {

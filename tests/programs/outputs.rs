@@ -2,10 +2,9 @@
 //! prints against `output.txt` beside its `Cargo.toml`, the file the chapter shows. It builds
 //! the programs first, reusing what `cargo test` built (`crate::built`).
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use book_support::root;
 use book_support::workspace::{Package, recipes};
 use book_support::{pages, programs, snapshot};
 
@@ -49,8 +48,7 @@ fn check_program(recipe: &Package) -> Option<String> {
         ));
     }
     let started = Instant::now();
-    let mut child = Command::new(&binary)
-        .current_dir(root())
+    let mut child = programs::command(&binary)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
