@@ -6,7 +6,7 @@
 //! - `time-tests [--baseline REV]`: in a fresh copy of the repository, time the compile floor
 //!   (a clean `cargo test --no-run`), a clean `cargo test`, a warm `cargo test` after a
 //!   one-sentence edit of a chapter and after a one-line edit of a program, and `mdbook test`
-//!   (and a clean `cargo test` of REV), and print them
+//!   (and a clean `cargo test` of REV), and print them with when each cargo's build ended
 //! - `bless`: rewrite every file a test compares with what the code produces (outputs, trees,
 //!   compiler messages, …), then review them with `git diff`
 //! - `bench-tables`: run the recipes' benchmarks and write the tables the book includes
@@ -216,7 +216,7 @@ fn fresh_copy(name: &str, rev: Option<&str>) -> Result<PathBuf, String> {
 }
 
 /// Runs `program args` in `dir`; returns the seconds it took and whether it passed.
-fn timed(what: &str, dir: &Path, program: &Path, args: &[&str]) -> Result<(f64, bool), String> {
+fn timed(what: &str, dir: &Path, program: &Path, args: &[&str]) -> Result<Timing, String> {
     let mut command = Command::new(program);
     command
         .args(args)
@@ -225,24 +225,61 @@ fn timed(what: &str, dir: &Path, program: &Path, args: &[&str]) -> Result<(f64, 
     timed_command(what, &mut command)
 }
 
-/// Runs `command`; returns the seconds it took and whether it passed.
-fn timed_command(what: &str, command: &mut Command) -> Result<(f64, bool), String> {
+/// How one timed command went.
+#[derive(Clone, Copy)]
+struct Timing {
+    seconds: f64,
+    passed: bool,
+    /// When cargo printed its first `Finished` line: the end of its build, before any test ran.
+    built: Option<f64>,
+}
+
+/// Runs `command`; returns the seconds it took, whether it passed and when cargo's build
+/// finished. Standard error is read as it comes, to time its `Finished` line.
+fn timed_command(what: &str, command: &mut Command) -> Result<Timing, String> {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
     eprintln!("xtask: timing {what} …");
     let started = std::time::Instant::now();
-    let output = command
+    let mut child = command
         .env_remove("CARGO_TARGET_DIR")
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| format!("cannot run {what}: {e}"))?;
+    let mut stdout = child.stdout.take().ok_or("no stdout")?;
+    let stdout = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = stdout.read_to_end(&mut text);
+        text
+    });
+    let (mut log, mut built) = (Vec::new(), None);
+    for line in BufReader::new(child.stderr.take().ok_or("no stderr")?).lines() {
+        let line = line.map_err(|e| format!("{what}: {e}"))?;
+        if built.is_none() && line.trim_start().starts_with("Finished ") {
+            built = Some(started.elapsed().as_secs_f64());
+        }
+        log.push(line);
+    }
+    let status = child.wait().map_err(|e| format!("{what}: {e}"))?;
     let seconds = started.elapsed().as_secs_f64();
-    if !output.status.success() {
-        let log = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
-        let lines: Vec<&str> = log.lines().collect();
+    let stdout = stdout.join().unwrap_or_default();
+    if !status.success() {
+        let mut lines: Vec<String> = String::from_utf8_lossy(&stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        lines.extend(log);
         eprintln!("xtask: {what} failed; its last lines:");
         for line in &lines[lines.len().saturating_sub(40)..] {
             eprintln!("  {line}");
         }
     }
-    Ok((seconds, output.status.success()))
+    Ok(Timing {
+        seconds,
+        passed: status.success(),
+        built,
+    })
 }
 
 fn append(file: &Path, line: &str) -> Result<(), String> {
@@ -254,7 +291,9 @@ fn append(file: &Path, line: &str) -> Result<(), String> {
 /// compile floor (a clean `cargo test --no-run`), a clean `cargo test`, a warm `cargo test` after
 /// a one-sentence edit of a chapter and after a one-line edit of a recipe's program (both with
 /// the test cache, `tools/test-cache`), a warm one with the cache off, and `mdbook test` on the
-/// same book; with `--baseline REV`, also a clean `cargo test` of `REV`.
+/// same book; with `--baseline REV`, also a clean `cargo test` of `REV`. Each `cargo` row also
+/// says when cargo's build ended (its `Finished` line), so the clean run's tests can be
+/// compared with the build of the same run.
 fn time_tests(args: &[String]) -> Result<(), String> {
     let baseline = match args {
         [] => None,
@@ -320,8 +359,8 @@ fn time_tests(args: &[String]) -> Result<(), String> {
     };
 
     let outcome = |ok: bool| if ok { "passed" } else { "FAILED" };
-    println!("| run | seconds | result |");
-    println!("| --- | ---: | --- |");
+    println!("| run | seconds | of which cargo's build | result |");
+    println!("| --- | ---: | ---: | --- |");
     let mut rows = vec![
         (
             "clean `cargo test --no-run` (the compile floor)".to_owned(),
@@ -345,20 +384,39 @@ fn time_tests(args: &[String]) -> Result<(), String> {
     if let Some((rev, run)) = before {
         rows.push((format!("clean `cargo test` of {rev}"), run));
     }
-    for (what, (seconds, ok)) in &rows {
-        println!("| {what} | {seconds:.1} | {} |", outcome(*ok));
+    for (what, timing) in &rows {
+        let built = timing.built.map_or("–".to_owned(), |s| format!("{s:.1}"));
+        println!(
+            "| {what} | {:.1} | {built} | {} |",
+            timing.seconds,
+            outcome(timing.passed)
+        );
     }
     println!();
     println!(
         "clean `cargo test` / compile floor = {:.2}; warm after prose / `mdbook test` = {:.2}",
-        clean.0 / floor.0,
-        prose.0 / mdbook_test.0
+        clean.seconds / floor.seconds,
+        prose.seconds / mdbook_test.seconds
     );
+    // The same build in two runs differs by more than the tests take; within one run it is
+    // the same build.
+    if let Some(built) = clean.built {
+        println!(
+            "clean `cargo test` / its own build (the floor within the same run) = {:.2}",
+            clean.seconds / built
+        );
+    }
     if let Some((rev, run)) = before {
-        println!("clean `cargo test` / {rev}'s = {:.2}", clean.0 / run.0);
+        println!(
+            "clean `cargo test` / {rev}'s = {:.2}",
+            clean.seconds / run.seconds
+        );
     }
     println!("measured on {}", bench_tables::machine());
-    if floor.1 && clean.1 && prose.1 && code.1 && uncached.1 {
+    if [floor, clean, prose, code, uncached]
+        .iter()
+        .all(|run| run.passed)
+    {
         Ok(())
     } else {
         Err("cargo test failed in the copy".into())
