@@ -215,7 +215,7 @@ fn fresh_copy(name: &str, rev: Option<&str>) -> Result<PathBuf, String> {
     Ok(copy)
 }
 
-/// Runs `program args` in `dir`; returns the seconds it took and whether it passed.
+/// Runs `program args` in `dir`; returns how it went (see [`timed_command`]).
 fn timed(what: &str, dir: &Path, program: &Path, args: &[&str]) -> Result<Timing, String> {
     let mut command = Command::new(program);
     command
@@ -398,8 +398,8 @@ fn time_tests(args: &[String]) -> Result<(), String> {
         clean.seconds / floor.seconds,
         prose.seconds / mdbook_test.seconds
     );
-    // The same build in two runs differs by more than the tests take; within one run it is
-    // the same build.
+    // Two clean builds of the same tree can differ by as much as the whole 15 % margin; the
+    // clean run's own build is the same build as its tests follow.
     if let Some(built) = clean.built {
         println!(
             "clean `cargo test` / its own build (the floor within the same run) = {:.2}",
