@@ -3,13 +3,52 @@
 #![cfg(unix)]
 
 use std::fs;
+use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::sync::{PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
 
 use tempfile::TempDir;
+
+/// Held for writing while a test writes a file it may run, and for reading while a test
+/// starts a process. A process forked by one test thread inherits every open descriptor until
+/// it calls exec, so running a file another thread is writing at that moment fails with
+/// "Text file busy" (ETXTBSY; rust-lang/rust#114554).
+static FILES_AND_FORKS: RwLock<()> = RwLock::new(());
+
+/// Writes `text` to `path`, with no process being started meanwhile.
+fn write_file(path: &Path, text: &str) {
+    let _no_fork = FILES_AND_FORKS
+        .write()
+        .unwrap_or_else(PoisonError::into_inner);
+    fs::write(path, text).expect("write file");
+}
+
+/// Copies `from` to `to`, with no process being started meanwhile.
+fn copy_file(from: &Path, to: &Path) {
+    let _no_fork = FILES_AND_FORKS
+        .write()
+        .unwrap_or_else(PoisonError::into_inner);
+    fs::copy(from, to).expect("copy");
+}
+
+/// `command.output()`, started while no file is being written.
+fn output(command: &mut Command) -> io::Result<Output> {
+    let child = {
+        let _no_write = FILES_AND_FORKS
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?
+    };
+    child.wait_with_output()
+}
 
 struct Workspace {
     root: TempDir,
@@ -48,7 +87,7 @@ impl Workspace {
     fn write(&self, relative: &str, text: &str) {
         let path = self.path(relative);
         fs::create_dir_all(path.parent().expect("a folder")).expect("create folder");
-        fs::write(path, text).expect("write file");
+        write_file(&path, text);
     }
 
     /// A program that counts its runs outside the workspace and exits with `code`.
@@ -85,16 +124,17 @@ impl Workspace {
         args: &[&str],
         vars: &[(&str, &str)],
     ) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_test-cache"))
-            .arg(self.root.path())
-            .arg(self.path(program))
-            .args(args)
-            .env("CARGO_MANIFEST_DIR", self.path(package))
-            .env_remove("BOOKTEST_CACHE")
-            .env_remove("RUST_TEST_NOCAPTURE")
-            .envs(vars.iter().copied())
-            .output()
-            .expect("run test-cache")
+        output(
+            Command::new(env!("CARGO_BIN_EXE_test-cache"))
+                .arg(self.root.path())
+                .arg(self.path(program))
+                .args(args)
+                .env("CARGO_MANIFEST_DIR", self.path(package))
+                .env_remove("BOOKTEST_CACHE")
+                .env_remove("RUST_TEST_NOCAPTURE")
+                .envs(vars.iter().copied()),
+        )
+        .expect("run test-cache")
     }
 }
 
@@ -276,11 +316,8 @@ fn a_pass_with_an_input_changed_during_the_run_is_not_recorded() {
 fn a_fifo_among_the_inputs_is_not_read() {
     let workspace = Workspace::new();
     let fifo = workspace.path(&format!("{DEMO}/a.fifo"));
-    let made = Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .expect("run mkfifo");
-    assert!(made.success());
+    let made = output(Command::new("mkfifo").arg(&fifo)).expect("run mkfifo");
+    assert!(made.status.success());
     // Reading it would block until a writer came, and none comes.
     workspace.run(DEMO, TEST, &[]);
     workspace.run(DEMO, TEST, &[]);
@@ -358,26 +395,26 @@ fn the_runner_script_caches_test_binaries_once_the_cache_is_built() {
     let workspace = Workspace::new();
     let script = workspace.path("tools/test-cache/runner");
     fs::create_dir_all(script.parent().expect("a folder")).expect("create folder");
-    fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("runner"),
+    copy_file(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("runner"),
         &script,
-    )
-    .expect("copy");
+    );
     let through_script = |program: &str| {
-        Command::new(&script)
-            .arg(workspace.path(program))
-            .env("CARGO_MANIFEST_DIR", workspace.path(DEMO))
-            .env_remove("BOOKTEST_CACHE")
-            .env_remove("RUST_TEST_NOCAPTURE")
-            .output()
-            .expect("run the runner script")
+        output(
+            Command::new(&script)
+                .arg(workspace.path(program))
+                .env("CARGO_MANIFEST_DIR", workspace.path(DEMO))
+                .env_remove("BOOKTEST_CACHE")
+                .env_remove("RUST_TEST_NOCAPTURE"),
+        )
+        .expect("run the runner script")
     };
     for runs in 1..=2 {
         assert!(through_script(TEST).status.success());
         assert_eq!(workspace.runs(), runs, "not built yet: every run runs");
     }
     let built = workspace.path("target/debug/test-cache");
-    fs::copy(env!("CARGO_BIN_EXE_test-cache"), built).expect("copy test-cache");
+    copy_file(Path::new(env!("CARGO_BIN_EXE_test-cache")), &built);
     through_script(TEST);
     let second = through_script(TEST);
     assert!(
