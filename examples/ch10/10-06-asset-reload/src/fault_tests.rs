@@ -12,7 +12,9 @@ use std::time::{Duration, Instant, SystemTime};
 use tempfile::TempDir;
 
 use crate::asset::{PolledFile, SETTLE, WRITE_QUIET, WatchedFile};
-use crate::tests::{DEADLINE, level_file, poll_until_change};
+use crate::tests::{
+    DEADLINE, level_file, no_process_started_meanwhile, poll_until_change, starting_processes,
+};
 use crate::{LEVEL_1, LEVEL_2, LEVEL_3, LEVEL_4, save, set_mtime};
 
 #[cfg(unix)]
@@ -91,6 +93,7 @@ impl ConfigMap {
 #[cfg(unix)]
 #[test]
 fn both_see_every_configmap_update() {
+    let _no_fork = no_process_started_meanwhile();
     let mut volume = ConfigMap::new(LEVEL_1);
     let (mut polled, _) = PolledFile::open(volume.path()).expect("poll");
     let (mut watched, _) = WatchedFile::open(volume.path()).expect("watch");
@@ -105,6 +108,7 @@ fn both_see_every_configmap_update() {
 #[cfg(unix)]
 #[test]
 fn both_see_saves_through_a_symlink() {
+    let _no_fork = no_process_started_meanwhile();
     let dir = tempfile::tempdir().expect("temporary directory");
     let (assets, real) = (dir.path().join("assets"), dir.path().join("real"));
     fs::create_dir(&assets).expect("assets");
@@ -316,6 +320,7 @@ fn polling_does_not_reread_a_file_with_an_mtime_in_the_future() {
 
 #[test]
 fn events_wait_for_a_pausing_writer_to_close_the_file() {
+    let _no_fork = no_process_started_meanwhile();
     let (_dir, path) = level_file(LEVEL_1);
     let (mut watched, _) = WatchedFile::open(&path).expect("watch");
     let writer_path = path.clone();
@@ -343,6 +348,7 @@ fn events_wait_for_a_pausing_writer_to_close_the_file() {
 
 #[test]
 fn events_watch_a_removed_parent_directory_again_when_it_returns() {
+    let _no_fork = no_process_started_meanwhile();
     let dir = tempfile::tempdir().expect("temporary directory");
     let folder = dir.path().join("levels");
     fs::create_dir(&folder).expect("folder");
@@ -361,6 +367,7 @@ fn events_watch_a_removed_parent_directory_again_when_it_returns() {
 
 #[test]
 fn events_watch_a_directory_removed_and_made_again_at_once() {
+    let _no_fork = no_process_started_meanwhile();
     let dir = tempfile::tempdir().expect("temporary directory");
     let folder = dir.path().join("levels");
     fs::create_dir(&folder).expect("folder");
@@ -388,6 +395,7 @@ fn attributes_set_after_a_close_leave_the_save_whole() {
 
 #[test]
 fn a_frame_check_does_not_block() {
+    let _no_fork = no_process_started_meanwhile();
     let (dir, path) = level_file(LEVEL_1);
     let (watched, _) = WatchedFile::open(&path).expect("watch");
     returns_promptly("a frame's check", move || {
@@ -409,6 +417,7 @@ fn a_frame_check_does_not_block() {
 
 #[test]
 fn dropping_either_returns_promptly() {
+    let _no_fork = no_process_started_meanwhile();
     let (dir, path) = level_file(LEVEL_1);
     let (polled, _) = PolledFile::open(&path).expect("poll");
     let (mut watched, _) = WatchedFile::open(&path).expect("watch");
@@ -495,22 +504,27 @@ fn read_failure_child() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_read_that_fails_once_is_tried_again() {
-    let runs: Vec<_> = ["poll", "events"]
-        .map(|strategy| {
-            thread::spawn(move || {
-                let run = std::process::Command::new(std::env::current_exe().expect("this test"))
+    use std::process::{Command, Stdio};
+    // Each child runs `read_failure_child` alone: the descriptor limit is the whole process's.
+    let children: Vec<_> = {
+        let _forking = starting_processes();
+        ["poll", "events"]
+            .map(|strategy| {
+                let child = Command::new(std::env::current_exe().expect("this test"))
                     .args(["--exact", "fault_tests::read_failure_child"])
                     .args(["--ignored", "--nocapture"])
                     .env("ASSET_READ_FAILURE", strategy)
-                    .output()
-                    .expect("run the child");
-                (strategy, run)
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("start the child");
+                (strategy, child)
             })
-        })
-        .into_iter()
-        .collect();
-    for run in runs {
-        let (strategy, run) = run.join().expect("a child's runner");
+            .into_iter()
+            .collect()
+    };
+    for (strategy, child) in children {
+        let run = child.wait_with_output().expect("the child's output");
         assert!(
             run.status.success(),
             "{strategy}: {}{}",

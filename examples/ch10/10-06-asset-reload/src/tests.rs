@@ -4,6 +4,7 @@
 use std::fs;
 use std::io;
 use std::path::PathBuf;
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -15,6 +16,28 @@ use crate::{LEVEL_1, LEVEL_2, LEVEL_3, save, set_mtime};
 /// Far above the debounce; only reached when something is broken.
 pub(crate) const DEADLINE: Duration = Duration::from_secs(10);
 const AN_HOUR: Duration = Duration::from_secs(3600);
+
+/// A process started while a test has a file open for writing gets a copy of that descriptor
+/// and keeps it until it execs. Its close is then the file's last one, and inotify reports the
+/// save as closed (IN_CLOSE_WRITE) at that moment, perhaps half way through the test's next
+/// write. So tests that check events hold the read side of this lock from start to end, and a
+/// test starts its processes under the write side. (The same inherited descriptor is behind
+/// "Text file busy" in rust-lang/rust#114554.)
+static STARTING_PROCESSES: RwLock<()> = RwLock::new(());
+
+/// Held by a test that checks events, once, for the whole test.
+pub(crate) fn no_process_started_meanwhile() -> RwLockReadGuard<'static, ()> {
+    STARTING_PROCESSES
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Held while a test starts processes.
+pub(crate) fn starting_processes() -> RwLockWriteGuard<'static, ()> {
+    STARTING_PROCESSES
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+}
 
 /// Checks once a millisecond until a change is handed out (polling hands one out once two
 /// reads `SETTLE` apart agree), or the deadline passes.
@@ -152,6 +175,7 @@ fn polling_survives_delete_and_sees_the_file_again() {
 
 #[test]
 fn events_see_a_rename_save_within_the_deadline() {
+    let _no_fork = no_process_started_meanwhile();
     let (_dir, path) = level_file(LEVEL_1);
     let (mut watched, _) = WatchedFile::open(&path).expect("open");
     for level in [LEVEL_2, LEVEL_3, LEVEL_1] {
@@ -163,6 +187,7 @@ fn events_see_a_rename_save_within_the_deadline() {
 
 #[test]
 fn events_see_an_in_place_write() {
+    let _no_fork = no_process_started_meanwhile();
     let (_dir, path) = level_file(LEVEL_1);
     let (mut watched, _) = WatchedFile::open(&path).expect("open");
     fs::write(&path, LEVEL_2).expect("write in place");
@@ -178,6 +203,7 @@ fn events_see_an_in_place_write() {
 
 #[test]
 fn events_ignore_touches_and_other_files() {
+    let _no_fork = no_process_started_meanwhile();
     let (_dir, path) = level_file(LEVEL_1);
     let (mut watched, _) = WatchedFile::open(&path).expect("open");
     set_mtime(&path, an_hour_ago()).expect("touch");
@@ -195,6 +221,7 @@ fn events_ignore_touches_and_other_files() {
 
 #[test]
 fn events_survive_delete_and_see_the_file_again() {
+    let _no_fork = no_process_started_meanwhile();
     let (_dir, path) = level_file(LEVEL_1);
     let (mut watched, _) = WatchedFile::open(&path).expect("open");
     fs::remove_file(&path).expect("delete");
