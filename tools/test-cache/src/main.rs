@@ -32,9 +32,16 @@
 //! binary was compiled from is in the binary: it is identified by its path, size and
 //! modification time, which change whenever cargo links it again.
 //!
-//! Passing runs are recorded in `target/<profile>/passed-tests/`. Only a test binary of this workspace's own build (`target/<profile>/deps/`) run by cargo in
-//! one of its packages is cached, and only when it passes. Programs started by `cargo run`, a
-//! benchmark, `--list`, `--nocapture` and `--show-output` always run.
+//! Test threads: a binary runs with `RUST_TEST_THREADS` set to eight per core (of the cores
+//! libtest would count, `std::thread::available_parallelism`) unless the variable is set
+//! already; `--test-threads` overrides both. Most of the book's tests wait, on the clock
+//! (debounces, quiet seconds, timeouts) or on the processes they start, and one thread per
+//! core, libtest's default, leaves the cores idle meanwhile.
+//!
+//! Passing runs are recorded in `target/<profile>/passed-tests/`. Only a test binary of this
+//! workspace's own build (`target/<profile>/deps/`) run by cargo in one of its packages is
+//! cached, and only when it passes. Programs started by `cargo run`, a benchmark, `--list`,
+//! `--nocapture` and `--show-output` always run.
 
 use std::ffi::{OsStr, OsString};
 use std::fs;
@@ -62,6 +69,19 @@ const NOT_KEYED: [&str; 4] = ["OLDPWD", "PWD", "_", "SHLVL"];
 
 /// Folders that are never inputs: build output, git's store, npm's packages, installed tools.
 const NOT_INPUTS: [&str; 4] = ["target", ".git", "node_modules", ".tools"];
+
+/// Test threads per core when `RUST_TEST_THREADS` is not set.
+const THREADS_PER_CORE: usize = 8;
+
+/// The variables a test binary runs with besides this runner's own: `RUST_TEST_THREADS`,
+/// unless it is set.
+fn test_threads() -> Option<(&'static str, String)> {
+    if std::env::var_os("RUST_TEST_THREADS").is_some() {
+        return None;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    Some(("RUST_TEST_THREADS", (THREADS_PER_CORE * cores).to_string()))
+}
 
 fn main() -> ExitCode {
     let mut args = std::env::args_os().skip(1);
@@ -362,6 +382,7 @@ fn run(program: &Path, args: &[OsString], entry: Option<&Entry>) -> io::Result<E
     }
     let mut child = Command::new(program)
         .args(args)
+        .envs(test_threads())
         .stdout(Stdio::piped())
         .spawn()?;
     let mut from_child = child.stdout.take().expect("stdout is piped");
@@ -398,7 +419,7 @@ fn run(program: &Path, args: &[OsString], entry: Option<&Entry>) -> io::Result<E
 /// becomes the program (`exec`), so signals sent to it reach the program.
 fn run_in_place(program: &Path, args: &[OsString]) -> io::Result<ExitCode> {
     let mut command = Command::new(program);
-    command.args(args);
+    command.args(args).envs(test_threads());
     #[cfg(unix)]
     {
         let error = std::os::unix::process::CommandExt::exec(&mut command);

@@ -93,13 +93,18 @@ impl Workspace {
     /// A program that counts its runs outside the workspace and exits with `code`.
     fn binary(&self, relative: &str, code: &str) {
         let counter = self.outside.path().join("runs");
-        self.write(
+        self.script(
             relative,
             &format!(
-                "#!/bin/sh\necho run >> '{}'\necho 'test result: ok. 1 passed'\nexit {code}\n",
+                "echo run >> '{}'\necho 'test result: ok. 1 passed'\nexit {code}\n",
                 counter.display()
             ),
         );
+    }
+
+    /// An executable shell script with the commands `body`.
+    fn script(&self, relative: &str, body: &str) {
+        self.write(relative, &format!("#!/bin/sh\n{body}"));
         let mut permissions = fs::metadata(self.path(relative))
             .expect("stat")
             .permissions();
@@ -132,6 +137,7 @@ impl Workspace {
                 .env("CARGO_MANIFEST_DIR", self.path(package))
                 .env_remove("BOOKTEST_CACHE")
                 .env_remove("RUST_TEST_NOCAPTURE")
+                .env_remove("RUST_TEST_THREADS")
                 .envs(vars.iter().copied()),
         )
         .expect("run test-cache")
@@ -385,6 +391,39 @@ fn programs_that_are_not_plain_test_runs_always_run() {
             assert!(!stderr(&output).contains("not run again"), "{what}");
         }
         assert_eq!(workspace.runs(), before + 2, "{what} ran twice");
+    }
+}
+
+/// Eight test threads per core unless `RUST_TEST_THREADS` is set, cached or not.
+#[test]
+fn a_test_binary_runs_with_eight_threads_per_core_unless_told_otherwise() {
+    let workspace = Workspace::new();
+    let program = "target/debug/deps/threads-4567";
+    workspace.script(program, "echo \"threads ${RUST_TEST_THREADS:-unset}\"\n");
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let eight_per_core = format!("threads {}\n", 8 * cores);
+    // (what, variables, output, printed from the record)
+    let cases = [
+        ("run", vec![], eight_per_core.as_str(), false),
+        ("run again", vec![], &eight_per_core, true),
+        (
+            "BOOKTEST_CACHE=0",
+            vec![("BOOKTEST_CACHE", "0")],
+            &eight_per_core,
+            false,
+        ),
+        (
+            "RUST_TEST_THREADS=3",
+            vec![("RUST_TEST_THREADS", "3")],
+            "threads 3\n",
+            false,
+        ),
+    ];
+    for (what, vars, expected, cached) in cases {
+        let output = workspace.run_with(DEMO, program, &[], &vars);
+        assert!(output.status.success(), "{what}: {}", stderr(&output));
+        assert_eq!(String::from_utf8_lossy(&output.stdout), expected, "{what}");
+        assert_eq!(stderr(&output).contains("not run again"), cached, "{what}");
     }
 }
 
