@@ -171,6 +171,61 @@ pub fn check_directives(root: &Path, src_dir: &Path, chapter: &Path, content: &s
     errors
 }
 
+/// The anchors (`ANCHOR: name`) in the files under `dirs` (relative to `root`) that no page
+/// shows: `shown` holds each included file with the anchor a directive selects. A reader who
+/// opens or copies the file finds the marker and nothing it marks. A copy kept in several
+/// recipe folders (the same text after its opening `//!` comment, `tests/shared_copies.rs`)
+/// shows an anchor if one of them does. One error each, naming the file and the line.
+pub fn unshown_anchors(root: &Path, dirs: &[&str], shown: &[(PathBuf, String)]) -> Vec<String> {
+    let body = |text: &str| -> String {
+        let lines = text.lines().skip_while(|line| line.starts_with("//!"));
+        lines.collect::<Vec<_>>().join("\n")
+    };
+    let shown: Vec<(String, &str)> = shown
+        .iter()
+        .filter_map(|(file, anchor)| Some((body(&fs::read_to_string(file).ok()?), anchor.as_str())))
+        .collect();
+    let mut errors = Vec::new();
+    let files = dirs.iter().flat_map(|dir| {
+        WalkDir::new(root.join(dir))
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|entry| entry.file_name() != "target")
+            .flatten()
+            .filter(|entry| entry.file_type().is_file())
+    });
+    for entry in files {
+        let Ok(text) = fs::read_to_string(entry.path()) else {
+            continue; // not text
+        };
+        let this = body(&text);
+        for (index, line) in text.lines().enumerate() {
+            // A marker stands on a line of its own, after a comment's opening at most: not
+            // the `ANCHOR:` a program writes into a file it makes.
+            let before = &line[..line.find("ANCHOR:").unwrap_or(0)];
+            let Some(name) = anchor_name(line, "ANCHOR:").filter(|_| {
+                before
+                    .chars()
+                    .all(|c| c.is_whitespace() || "/#*-<!;".contains(c))
+            }) else {
+                continue;
+            };
+            if !shown
+                .iter()
+                .any(|(file, anchor)| *file == this && *anchor == name)
+            {
+                errors.push(format!(
+                    "{}:{}: anchor `{name}` is shown by no page: remove its `ANCHOR` and \
+                     `ANCHOR_END` lines, or include it in a page",
+                    shown_path(root, entry.path()),
+                    index + 1
+                ));
+            }
+        }
+    }
+    errors
+}
+
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {

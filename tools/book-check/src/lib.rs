@@ -48,7 +48,7 @@ mod run {
     use mdbook_driver::builtin_renderers::MarkdownRenderer;
 
     use crate::blocks::{self, html_rust_code, indented_blocks};
-    use crate::check::{check_directives, directives, normalize, unlisted_pages};
+    use crate::check::{check_directives, directives, normalize, unlisted_pages, unshown_anchors};
     use crate::classify::{Doc, classify, sanitize_test_name};
     use crate::{emit, links, pins};
 
@@ -107,16 +107,29 @@ mod run {
                 sources.push((path.clone(), ch.content.clone()));
             }
         }
+        let mut shown_anchors = Vec::new();
         for (path, content) in &sources {
             errors.extend(check_directives(root, &src_dir, path, content));
             // Anything a page includes, wherever it lives, changes the page.
             let chapter_dir = src_dir.join(path.parent().unwrap_or(Path::new("")));
             for d in directives(content) {
-                report.watched.push(normalize(&chapter_dir.join(&d.path)));
+                let file = normalize(&chapter_dir.join(&d.path));
+                if let Some(anchor) = d
+                    .selector
+                    .filter(|s| !s.starts_with(|c: char| c.is_ascii_digit() || c == ':'))
+                {
+                    shown_anchors.push((file.clone(), anchor));
+                }
+                report.watched.push(file);
             }
         }
         let chapters: Vec<PathBuf> = sources.iter().map(|(path, _)| path.clone()).collect();
         errors.extend(unlisted_pages(&src_dir, &chapters, &report.watched));
+        errors.extend(unshown_anchors(
+            root,
+            &["examples", "tests"],
+            &shown_anchors,
+        ));
         if !errors.is_empty() {
             // mdBook would only log these and go on: stop before rendering anything.
             return;

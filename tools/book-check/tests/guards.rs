@@ -187,6 +187,40 @@ mod links {
     }
 }
 
+/// An anchor no page shows is a marker for nothing in a file a reader copies; a copy of a
+/// shown file in another recipe folder, and an `ANCHOR:` a program writes, are not refused.
+#[test]
+fn an_anchor_no_page_shows_is_refused() {
+    use book_check::check::unshown_anchors;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (one, two) = (
+        dir.path().join("examples/one"),
+        dir.path().join("examples/two"),
+    );
+    fs::create_dir_all(&one).expect("create a recipe folder");
+    fs::create_dir_all(&two).expect("create a recipe folder");
+    let code = "// ANCHOR: shown\nfn a() {}\n// ANCHOR_END: shown\n\
+                // ANCHOR: unshown\nfn b() {}\n// ANCHOR_END: unshown\n\
+                fn c() -> String { \"ANCHOR: written\\n\".into() }\n";
+    fs::write(one.join("lib.rs"), format!("//! The first.\n{code}")).expect("write");
+    fs::write(
+        two.join("lib.rs"),
+        format!("//! A copy of the first.\n{code}"),
+    )
+    .expect("write");
+    let shown = [(one.join("lib.rs"), "shown".to_owned())];
+    let errors = unshown_anchors(dir.path(), &["examples"], &shown);
+    assert_eq!(
+        errors,
+        [
+            "examples/one/lib.rs:5: anchor `unshown` is shown by no page: remove its `ANCHOR` \
+             and `ANCHOR_END` lines, or include it in a page",
+            "examples/two/lib.rs:5: anchor `unshown` is shown by no page: remove its `ANCHOR` \
+             and `ANCHOR_END` lines, or include it in a page",
+        ]
+    );
+}
+
 /// A page left out of SUMMARY.md is not rendered, so none of the other checks sees it.
 #[test]
 fn a_page_neither_listed_nor_included_is_refused() {

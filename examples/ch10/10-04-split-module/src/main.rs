@@ -20,11 +20,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("identical, line for line: {}", before == after);
     // ANCHOR_END: main
 
-    // ANCHOR: type_names
     println!("\n== what the split does change: where the type is defined");
     println!("{}", type_name::<before::shapes::Circle>());
     println!("{}", type_name::<after::shapes::Circle>());
-    // ANCHOR_END: type_names
     Ok(())
 }
 

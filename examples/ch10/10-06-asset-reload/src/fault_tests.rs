@@ -194,7 +194,6 @@ fn a_file_over_the_size_limit_is_refused_before_it_is_read() {
     assert!(WatchedFile::open(&path).is_err());
 }
 
-// ANCHOR: torn
 #[test]
 fn polling_never_hands_out_a_read_that_raced_a_save() {
     let (_dir, path) = level_file(LEVEL_1);
@@ -269,7 +268,6 @@ fn polling_hands_out_only_whole_levels_during_in_place_saves() {
         "{torn} torn, saves within {longest:?}"
     );
 }
-// ANCHOR_END: torn
 
 /// A save that is not text is refused once, and not read again until the file changes; the
 /// next good save is handed out.

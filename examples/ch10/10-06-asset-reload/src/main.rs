@@ -147,7 +147,6 @@ fn demo() -> Result<(), Box<dyn Error>> {
     save(&path, LEVEL_4)?;
     show("create again", frames(&mut polled, EVENT_TIMEOUT));
 
-    // ANCHOR: steady
     // A file last modified long ago: its stamp is trusted, checks cost a `stat` each.
     let an_hour_ago = SystemTime::now()
         .checked_sub(Duration::from_secs(3600))
@@ -161,13 +160,11 @@ fn demo() -> Result<(), Box<dyn Error>> {
         "  1000 checks of a steady file: {changes} changes, {} read of its content",
         steady.content_reads()
     );
-    // ANCHOR_END: steady
 
     println!("events (notify: inotify, FSEvents, kqueue or ReadDirectoryChangesW):");
     let (mut watched, level) = WatchedFile::open(&path)?;
     println!("  loaded: {}", describe(&level));
     show("no edit", frame(&mut watched));
-    // ANCHOR: events_demo
     // A tool can block until the next change instead of checking every frame.
     save(&path, LEVEL_1)?;
     show("save", outcome(watched.wait_for_change(EVENT_TIMEOUT)));
@@ -178,7 +175,6 @@ fn demo() -> Result<(), Box<dyn Error>> {
         "create again",
         outcome(watched.wait_for_change(EVENT_TIMEOUT)),
     );
-    // ANCHOR_END: events_demo
     Ok(())
 }
 

@@ -55,7 +55,6 @@ fn timeout_of(event: ReloadEvent<Config>) -> u64 {
     }
 }
 
-// ANCHOR: configmap
 /// A Kubernetes ConfigMap volume as the kubelet lays it out: the data in a timestamped
 /// directory, `..data` a link to it, and each key a link through `..data`.
 #[cfg(unix)]
@@ -119,7 +118,6 @@ fn every_configmap_update_is_loaded() {
     }
     assert_eq!(reloader.load().generation, 6, "one generation per update");
 }
-// ANCHOR_END: configmap
 
 #[cfg(unix)]
 #[test]
@@ -282,7 +280,6 @@ fn a_reader_without_end_is_cut_at_the_limit() {
     assert_eq!(error.kind(), io::ErrorKind::FileTooLarge);
 }
 
-// ANCHOR: slow_writer
 #[test]
 fn a_writer_that_pauses_with_the_file_open_is_not_read_half_way() {
     // A fallback far above the pause, however late the writer thread wakes.
@@ -310,7 +307,6 @@ fn a_writer_that_pauses_with_the_file_open_is_not_read_half_way() {
         ReloadEvent::Rejected(error) => panic!("rejected: {error}"),
     }
 }
-// ANCHOR_END: slow_writer
 
 #[test]
 fn a_reload_asked_for_during_an_open_write_waits_for_the_save() {
@@ -422,7 +418,6 @@ fn permissions_set_after_close_do_not_wait_for_a_quiet_write() {
     assert_eq!(timeout_of(next_event(&fixture.changes)), 43);
 }
 
-// ANCHOR: requested
 #[test]
 fn a_requested_reload_goes_through_the_same_checks() {
     let fixture = start::<Config>(GOOD);
@@ -443,7 +438,6 @@ fn a_requested_reload_goes_through_the_same_checks() {
     }
     assert_eq!(fixture.reloader.load().generation, 2);
 }
-// ANCHOR_END: requested
 
 #[test]
 fn dropping_the_reloader_returns_promptly_in_every_state() {

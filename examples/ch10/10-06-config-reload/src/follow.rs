@@ -124,7 +124,6 @@ impl PathWatch {
         Ok(watch)
     }
 
-    // ANCHOR: refresh
     /// Looks the path up again and moves the watches to the directories it goes through now.
     /// Only a failure to watch the last lookup's directory is an error: the others (`/`, or a
     /// directory without read permission) are watched if they can be.
@@ -175,9 +174,7 @@ impl PathWatch {
         }
         result
     }
-    // ANCHOR_END: refresh
 
-    // ANCHOR: classify
     /// `None` for an event that cannot change what the path opens (another name, or an open or
     /// a read: ours among them). Failures and overflows are `Whole`: read again to be safe.
     pub fn classify(&self, event: &notify::Result<Event>) -> Option<Change> {
@@ -209,7 +206,6 @@ impl PathWatch {
             _ => Some(Change::Partial), // data written, file still open
         }
     }
-    // ANCHOR_END: classify
 }
 
 // ANCHOR: read_limited

@@ -33,7 +33,6 @@ requests_per_second = 100
 burst = 200
 "#;
 
-// ANCHOR: edits
 /// What the demo saves, in order: the description printed, then the file's new text.
 const EDITS: [(&str, &str); 8] = [
     (
@@ -63,7 +62,6 @@ const EDITS: [(&str, &str); 8] = [
         "greeting = \"hi\"\ntimeout_ms = 800\n\n[limits]\nrequests_per_second = 300\nburst = 300\n",
     ),
 ];
-// ANCHOR_END: edits
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -81,7 +79,6 @@ fn main() -> ExitCode {
     }
 }
 
-// ANCHOR: save
 /// Saves as many editors do: write a temporary file beside the target, then rename it over the
 /// target. Readers of the path see the old file or the new one, never a half-written one.
 fn save(path: &Path, text: &str) -> std::io::Result<()> {
@@ -89,7 +86,6 @@ fn save(path: &Path, text: &str) -> std::io::Result<()> {
     fs::write(&temporary, text)?;
     fs::rename(&temporary, path)
 }
-// ANCHOR_END: save
 
 fn demo() -> Result<(), Box<dyn Error>> {
     let dir = tempfile::tempdir()?;
@@ -154,14 +150,12 @@ fn read_until_stopped(config: &ConfigHandle<Config>, stop: &AtomicBool) -> bool 
 }
 // ANCHOR_END: reader
 
-// ANCHOR: wait
 /// Waits for the reloader's next report, with a deadline instead of a guessed sleep.
 fn next_event(changes: &Receiver<ReloadEvent<Config>>) -> Result<ReloadEvent<Config>, String> {
     changes
         .recv_timeout(EVENT_TIMEOUT)
         .map_err(|error| format!("no reload event within {EVENT_TIMEOUT:?}: {error}"))
 }
-// ANCHOR_END: wait
 
 fn report(event: ReloadEvent<Config>, reloader: &Reloader<Config>, shown_dir: &str) {
     match event {
@@ -177,7 +171,6 @@ fn report(event: ReloadEvent<Config>, reloader: &Reloader<Config>, shown_dir: &s
     }
 }
 
-// ANCHOR: watch
 /// `--watch FILE`: report every change until Ctrl-C. Try editing FILE in another terminal, or
 /// `kill -HUP` the process to reload it as it is.
 fn watch(path: &Path) -> Result<(), Box<dyn Error>> {
@@ -208,8 +201,6 @@ fn watch(path: &Path) -> Result<(), Box<dyn Error>> {
     }
     Ok(())
 }
-
-// ANCHOR_END: watch
 
 // ANCHOR: sighup
 /// SIGHUP asks for a reload, as it does of many daemons: on a mount that reports no changes

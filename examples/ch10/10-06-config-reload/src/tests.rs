@@ -140,7 +140,6 @@ fn other_files_in_the_directory_are_ignored() {
     }
 }
 
-// ANCHOR: bad_input_test
 /// Saves `bad` (by rename, so it is read whole), expects it rejected at `line:column` (`0, 0`:
 /// with no position) with a message containing `message`, the old configuration still served,
 /// and then a fix picked up.
@@ -181,7 +180,6 @@ fn rejects_malformed_toml() {
         "extra `=`",
     );
 }
-// ANCHOR_END: bad_input_test
 
 #[test]
 fn rejects_a_truncated_file() {
@@ -312,7 +310,6 @@ fn line_and_column_count_characters_from_one() {
     assert_eq!(line_and_column(text, text.len() + 10), (3, 1));
 }
 
-// ANCHOR: soak
 /// For the soak: `b == 2 * a` in every valid file. A reader that saw `a` of one version and
 /// `b` of another would break it.
 #[derive(Debug, PartialEq, Deserialize)]
@@ -427,7 +424,6 @@ fn soak_mixed_saves_publish_only_valid_files_and_never_go_back() {
     );
     assert!(last.generation > BURSTS, "at least one reload per burst");
 }
-// ANCHOR_END: soak
 
 /// Keeps the soak's path helper honest: `save` writes a sibling, never another directory.
 #[test]

@@ -85,7 +85,6 @@ pub fn child(program: &Path, args: &[&str], fault: &str, plugins: &Path, temp: &
     command
 }
 
-// ANCHOR: observe
 /// Runs a child that provokes a fault and says what became of it: the `cell:` line it printed
 /// if it lived, else how it ended. A child still running after the watchdog reported it is
 /// hung: only a kill ends it. A child whose own check failed (`check failed:`) is an error, not
@@ -158,7 +157,6 @@ pub fn observe(mut command: Command) -> io::Result<String> {
         (Some(status), _) => format!("host died: {}, during {step}", ending(status)),
     })
 }
-// ANCHOR_END: observe
 
 /// The last `cell:`, `step:`, `watchdog:` and `check failed:` lines a child printed.
 #[derive(Default)]
@@ -293,7 +291,6 @@ fn unexpected(what: impl std::fmt::Debug) -> Box<dyn Error> {
     format!("unexpected outcome: {what:?}").into()
 }
 
-// ANCHOR: provoke
 /// Provokes one fault in this process and describes what the host observed.
 fn provoke(fault: &str, built: &Path) -> Result<String, Box<dyn Error>> {
     let mut host = Host::new(built)?;
@@ -365,7 +362,6 @@ fn provoke(fault: &str, built: &Path) -> Result<String, Box<dyn Error>> {
         _ => Err(format!("no such fault: {fault}").into()),
     }
 }
-// ANCHOR_END: provoke
 
 /// Loads `name`, whose first greeting starts a thread, then swaps back to v1: does the thread
 /// run on, and is the old copy still mapped?

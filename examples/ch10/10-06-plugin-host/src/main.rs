@@ -177,7 +177,6 @@ fn default_library() -> Result<PathBuf, Box<dyn Error>> {
     Ok(dir.join(library_file_name("greeter-plugin")))
 }
 
-// ANCHOR: watch
 /// Greets every two seconds; reloads when `library` is rebuilt. Runs until Ctrl-C.
 fn watch(library: &Path) -> Result<(), Box<dyn Error>> {
     let dir = library
@@ -213,7 +212,6 @@ fn watch(library: &Path) -> Result<(), Box<dyn Error>> {
         }
     }
 }
-// ANCHOR_END: watch
 
 #[cfg(test)]
 mod tests;

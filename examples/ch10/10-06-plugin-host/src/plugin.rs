@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use greeter_plugin_abi::{self as abi, HostState, OutBuf, Status, StrRef, symbols};
 use libloading::Library;
 
-// ANCHOR: errors
 /// Why a plugin was not loaded. The host keeps its previous plugin in every case.
 #[derive(Debug)]
 pub enum LoadError {
@@ -79,7 +78,6 @@ pub enum CallError {
     AnswerTooLong { len: usize },
     UnknownStatus(i32),
 }
-// ANCHOR_END: errors
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -353,7 +351,6 @@ fn private_copy(bytes: &[u8]) -> io::Result<(tempfile::TempDir, PathBuf)> {
 
 const COPY_PREFIX: &str = "greeter-copy-";
 
-// ANCHOR: stale_copies
 /// Deletes the private copies of hosts that died before deleting them: a host killed, or
 /// crashed by a library's constructor, inside `dlopen` (the only time a copy exists). A copy
 /// whose host is still running is left alone.
@@ -385,7 +382,6 @@ fn process_exists(pid: libc::pid_t) -> bool {
     let result = unsafe { libc::kill(pid, 0) };
     result == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
-// ANCHOR_END: stale_copies
 
 /// dlerror's message, naming the reader's file rather than our private copy.
 fn not_a_library(error: &libloading::Error, copy: &Path, file: &Path) -> LoadError {
@@ -407,7 +403,6 @@ fn effective_ids() -> Ids {
     }
 }
 
-// ANCHOR: owner_and_mode
 /// Only we (or root) may be able to change the file. Group write is allowed for our own
 /// group: with a umask of 002 (user private groups, as on Debian and Ubuntu) every file cargo
 /// writes is group-writable, by a group that holds only us.
@@ -426,9 +421,7 @@ fn check_owner_and_mode(file: &Path, metadata: &fs::Metadata, us: Ids) -> Result
     }
     Ok(())
 }
-// ANCHOR_END: owner_and_mode
 
-// ANCHOR: abi_check
 /// Reads `GREETER_ABI_VERSION` before anything else is looked up or called.
 fn check_abi_version(library: &Library, file: &Path) -> Result<(), LoadError> {
     // SAFETY: in every ABI version this symbol is a `u32` static (the one rule that never
@@ -459,7 +452,6 @@ fn check_abi_version(library: &Library, file: &Path) -> Result<(), LoadError> {
     }
     Ok(())
 }
-// ANCHOR_END: abi_check
 
 /// Looks up a function and copies its pointer out of the `Symbol` borrow. Only `Plugin`,
 /// which keeps the library alive, stores the result.

@@ -129,7 +129,6 @@ impl Setup {
     }
 }
 
-// ANCHOR: test_swap
 #[test]
 fn swapping_v1_for_v2_keeps_the_host_state_and_runs_the_new_code() {
     let mut t = Setup::new(&built().v1);
@@ -157,7 +156,6 @@ fn swapping_v1_for_v2_keeps_the_host_state_and_runs_the_new_code() {
     assert_eq!(t.host.reload(&t.library).unwrap(), "greeter v1");
     assert_eq!(t.host.greet("Ada").unwrap(), "Hello, Ada! (greeting #4)");
 }
-// ANCHOR_END: test_swap
 
 #[test]
 fn the_plugin_crate_builds_and_loads() {
@@ -425,7 +423,6 @@ fn a_file_owned_by_another_user_is_refused() {
     );
 }
 
-// ANCHOR: test_watch
 #[test]
 fn a_rebuilt_library_is_seen_and_reloaded() {
     let mut t = Setup::new(&built().v1);
@@ -457,7 +454,6 @@ fn a_rebuilt_library_is_seen_and_reloaded() {
     // Loading reads the file: that is no change, or the host would reload forever.
     assert!(!watcher.wait_for_change(Duration::from_millis(300)));
 }
-// ANCHOR_END: test_watch
 
 /// Whether `path` is still mapped into this process.
 fn is_mapped(path: &Path) -> bool {
@@ -550,7 +546,6 @@ fn fault_child() {
     }
 }
 
-// ANCHOR: test_faults
 #[test]
 fn each_fault_ends_as_the_table_says() {
     let expected = [
@@ -595,7 +590,6 @@ fn each_fault_ends_as_the_table_says() {
         }
     });
 }
-// ANCHOR_END: test_faults
 
 #[test]
 fn the_default_panic_hook_of_a_plugins_std_keeps_memory_at_every_load() {

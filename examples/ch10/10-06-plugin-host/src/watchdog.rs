@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-// ANCHOR: watchdog
 /// One thread that wakes twice per `limit` and reports the call in progress if it has run
 /// longer than `limit`. Arming costs two atomic stores; nothing wakes the thread per call.
 pub struct Watchdog {
@@ -75,7 +74,6 @@ impl Watchdog {
         Armed(&self.shared)
     }
 }
-// ANCHOR_END: watchdog
 
 /// What the host is waiting for.
 #[derive(Clone, Copy)]

@@ -17,7 +17,6 @@ impl Drop for Farewell {
 pub static FOREVER: Farewell = Farewell("a static");
 // ANCHOR_END: farewell
 
-// ANCHOR: static_log
 type Sink = Box<dyn Write + Send>;
 
 /// A buffered log in a static, for code anywhere in the program to write to.
@@ -43,18 +42,14 @@ pub fn flush_log() -> io::Result<()> {
         None => Ok(()),
     }
 }
-// ANCHOR_END: static_log
 
-// ANCHOR: leak
 /// Makes a `&'static` from a value built at run time, for APIs that keep a reference for
 /// the rest of the program (a global logger, a config read by every thread). The memory is
 /// never freed, so do it once, not in a loop.
 pub fn leak<T>(value: T) -> &'static T {
     Box::leak(Box::new(value))
 }
-// ANCHOR_END: leak
 
-// ANCHOR: demo
 /// What `main` runs: a local value is dropped, a static is not, and a static buffer
 /// keeps whatever was not flushed.
 pub fn demo() -> io::Result<()> {
@@ -69,7 +64,6 @@ pub fn demo() -> io::Result<()> {
     log("log: still in the buffer when the program ends")?;
     Ok(())
 }
-// ANCHOR_END: demo
 
 #[cfg(test)]
 mod tests {
@@ -77,7 +71,6 @@ mod tests {
 
     use super::*;
 
-    // ANCHOR: never_dropped
     /// Runs `demo` in a process of its own (this test binary, asked to run one test) and
     /// reads what it printed by the time the process ended.
     #[test]
@@ -100,7 +93,6 @@ mod tests {
     fn demo_in_a_child_process() {
         demo().expect("demo");
     }
-    // ANCHOR_END: never_dropped
 
     #[test]
     fn leaked_values_live_for_the_rest_of_the_program() {

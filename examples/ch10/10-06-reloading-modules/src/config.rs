@@ -7,12 +7,10 @@ use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
 use serde::Deserialize;
 
-// ANCHOR: constants
 /// Fixed when the program is compiled: changing one means rebuilding.
 pub const VERSION: &str = "1.0.0";
 pub const APP_NAME: &str = "MyApp";
 pub const MAX_CONNECTIONS: usize = 100;
-// ANCHOR_END: constants
 
 // ANCHOR: config
 /// One complete set of run-time settings, typed. A change makes a new `Config`; a `Config`
@@ -57,7 +55,6 @@ pub fn update(change: impl FnOnce(&mut Config)) {
 }
 // ANCHOR_END: config
 
-// ANCHOR: from_file
 impl Config {
     /// Reads settings from TOML: every key a field of `Config`, each value of its type.
     pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
@@ -81,7 +78,6 @@ pub enum ConfigError {
     Read(std::io::Error),
     Parse(toml::de::Error),
 }
-// ANCHOR_END: from_file
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -126,7 +122,6 @@ mod tests {
         }
     }
 
-    // ANCHOR: torn
     /// The Zig recipe's reload (reset, then set each value) with a reader forced in between:
     /// the reader gets the defaults, neither the old settings nor the new ones.
     #[test]
@@ -183,7 +178,6 @@ mod tests {
         });
         assert!(reads > 0);
     }
-    // ANCHOR_END: torn
 
     #[test]
     fn a_file_with_a_wrong_type_is_rejected() {

@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-// ANCHOR: compile_time
 /// A `const fn` can run at compile time: this table is computed by the compiler.
 pub const fn squares<const N: usize>() -> [u64; N] {
     let mut table = [0; N];
@@ -30,4 +29,3 @@ pub static GREETING: &str = "hello";
 /// Built on first use, read-only afterwards: a lookup table is global state that is fine.
 pub static LOG_LEVELS: LazyLock<HashMap<&'static str, u8>> =
     LazyLock::new(|| HashMap::from([("error", 1), ("warn", 2), ("info", 3), ("debug", 4)]));
-// ANCHOR_END: compile_time

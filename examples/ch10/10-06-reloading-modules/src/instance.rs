@@ -3,7 +3,6 @@
 use std::sync::{Mutex, PoisonError};
 use std::thread;
 
-// ANCHOR: counter_struct
 /// A counter you create, own and pass around: each one has its own count.
 #[derive(Debug, Default)]
 pub struct Counter {
@@ -36,7 +35,6 @@ impl Counter {
         self.value = 0;
     }
 }
-// ANCHOR_END: counter_struct
 
 // ANCHOR: passing
 /// Counts into the counter it is given, instead of reaching for a global one.

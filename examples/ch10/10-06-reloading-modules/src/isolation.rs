@@ -62,7 +62,6 @@ impl Drop for Exclusive {
 }
 // ANCHOR_END: serial
 
-// ANCHOR: global_state
 /// Every test that reads or changes this program's global state holds this lock.
 static GLOBAL_STATE: Serial = Serial::new(reset_all);
 
@@ -74,7 +73,6 @@ fn reset_all() {
     counter::reset();
     config::reset();
 }
-// ANCHOR_END: global_state
 
 #[cfg(test)]
 mod tests {
@@ -85,7 +83,6 @@ mod tests {
 
     use super::*;
 
-    // ANCHOR: interference
     /// Two tests written the Zig recipe's way (reset at the start, reset at the end), on two
     /// threads as `cargo test` runs them, with the unlucky interleaving forced by barriers.
     /// Returns what the first test reads where it expects 1.
@@ -116,9 +113,7 @@ mod tests {
         let _state = exclusive(); // keep the real tests out of this staged one
         assert_eq!(zig_recipe_pattern_on_two_threads(), 0);
     }
-    // ANCHOR_END: interference
 
-    // ANCHOR: guard_tests
     #[test]
     fn the_guard_keeps_a_second_test_out() {
         let _state = exclusive();
@@ -149,10 +144,8 @@ mod tests {
         assert!(PRIVATE_STATE.lock.is_poisoned());
         let _next_test = PRIVATE_STATE.lock(); // still usable
     }
-    // ANCHOR_END: guard_tests
 }
 
-// ANCHOR: serial_test
 /// Two tests on a static of their own, kept apart by `serial_test` instead of a guard.
 /// `#[serial(visits)]` tests run one at a time; they still reset the state themselves.
 #[cfg(test)]
@@ -179,4 +172,3 @@ mod serial_tests {
         assert_eq!(VISITS.load(Ordering::Relaxed), 1);
     }
 }
-// ANCHOR_END: serial_test

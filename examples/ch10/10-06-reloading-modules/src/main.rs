@@ -22,7 +22,6 @@ use ch10_06_reloading_modules::counter as second;
 )]
 fn main() -> Result<(), Box<dyn Error>> {
     println!("== import caching");
-    // ANCHOR: shared
     first::reset();
     first::increment();
     first::increment();
@@ -34,7 +33,6 @@ fn main() -> Result<(), Box<dyn Error>> {
         "both names reach one static: {}",
         first::address() == second::address()
     );
-    // ANCHOR_END: shared
     first::decrement();
     println!("after one decrement: {}", first::value());
     first::set(5);
@@ -108,10 +106,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     println!("\n== the `const` trap");
-    // ANCHOR: trap_demo
     let counts: Vec<usize> = (0..3).map(|_| const_trap::count_call()).collect();
     println!("count_call() three times: {counts:?}");
-    // ANCHOR_END: trap_demo
 
     println!("\n== instances");
     let mut a = Counter::new();
@@ -193,7 +189,6 @@ mod tests {
         assert_eq!(first::value(), 2);
     }
 
-    // ANCHOR: resetting
     #[test]
     fn resetting_module_state() {
         let _state = exclusive();
@@ -207,9 +202,7 @@ mod tests {
         counter::decrement(); // saturates at zero
         assert_eq!(counter::value(), 0);
     }
-    // ANCHOR_END: resetting
 
-    // ANCHOR: initialization
     #[test]
     fn module_initialization_pattern() {
         // Serialises, resets now, and resets again when it goes out of scope: Zig's
@@ -220,7 +213,6 @@ mod tests {
         config::update(|config| config.log_level = 3);
         assert_eq!(config::current().log_level, 3);
     }
-    // ANCHOR_END: initialization
 
     // ANCHOR: constants_test
     #[test]
@@ -244,7 +236,6 @@ mod tests {
         assert_eq!(mod1::address(), mod2::address());
     }
 
-    // ANCHOR: instance_test
     #[test]
     fn instance_pattern_for_independent_state() {
         let mut counter_a = Counter::new();
@@ -255,7 +246,6 @@ mod tests {
         assert_eq!(counter_a.value(), 2);
         assert_eq!(counter_b.value(), 1);
     }
-    // ANCHOR_END: instance_test
 
     #[test]
     fn avoiding_global_state_for_testability() {
@@ -274,7 +264,6 @@ mod tests {
         assert_eq!(counter::value(), 3);
     } // `_state` is dropped here: the counter is reset, then the next test may start
 
-    // ANCHOR: configuration_changes
     #[test]
     fn configuration_changes() {
         let _state = exclusive();
@@ -298,7 +287,6 @@ mod tests {
         assert_eq!(now.timeout_secs, 60);
         assert_eq!(before.timeout_secs, 30); // a snapshot never changes
     }
-    // ANCHOR_END: configuration_changes
 
     #[test]
     fn understanding_compile_time_vs_runtime() {
@@ -322,7 +310,6 @@ mod tests {
         assert_eq!(local.value(), 1);
     }
 
-    // ANCHOR: cleanup_test
     #[test]
     fn cleanup_module_resources() {
         let _state = exclusive();
@@ -332,9 +319,7 @@ mod tests {
         // The replaced settings were freed when the last `Arc` to them went away.
         assert!(replaced.upgrade().is_none());
     }
-    // ANCHOR_END: cleanup_test
 
-    // ANCHOR: reload_from_file
     #[test]
     fn reload_config_from_file() {
         let _state = exclusive();
@@ -356,7 +341,6 @@ mod tests {
         assert!(config::reload_from_file(&path).is_err());
         assert_eq!(config::current().log_level, 4);
     }
-    // ANCHOR_END: reload_from_file
 
     // ANCHOR: isolated
     #[test]

@@ -43,7 +43,6 @@ pub fn published() -> Option<u64> {
 }
 // ANCHOR_END: publish
 
-// ANCHOR: thread_local
 thread_local! {
     /// One counter per thread: no locking, and no thread sees another's count.
     static CALLS_ON_THIS_THREAD: Cell<u32> = const { Cell::new(0) };
@@ -55,7 +54,6 @@ pub fn count_call_on_this_thread() -> u32 {
         calls.get()
     })
 }
-// ANCHOR_END: thread_local
 
 #[cfg(test)]
 mod tests {
@@ -63,7 +61,6 @@ mod tests {
 
     use super::*;
 
-    // ANCHOR: publish_test
     #[test]
     fn a_reader_that_sees_the_flag_sees_the_data() {
         thread::scope(|s| {
@@ -79,7 +76,6 @@ mod tests {
             assert_eq!(reader.join().expect("reader"), 42);
         });
     }
-    // ANCHOR_END: publish_test
 
     #[test]
     fn a_static_mutex_collects_from_every_thread() {
@@ -93,7 +89,6 @@ mod tests {
         assert_eq!(seen, ["a", "b", "c"]);
     }
 
-    // ANCHOR: thread_local_test
     #[test]
     fn each_thread_has_its_own_thread_local() {
         let calls_on = || (count_call_on_this_thread(), count_call_on_this_thread());
@@ -102,5 +97,4 @@ mod tests {
         assert_eq!(first, (1, 2));
         assert_eq!(second, (1, 2)); // a fresh count on a new thread
     }
-    // ANCHOR_END: thread_local_test
 }

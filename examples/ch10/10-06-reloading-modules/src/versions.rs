@@ -17,7 +17,6 @@ use std::sync::{Mutex, PoisonError};
 pub mod counter_again;
 // ANCHOR_END: path_twice
 
-// ANCHOR: two_versions
 /// A logger that keeps what it is sent.
 #[derive(Default)]
 pub struct Recorder {
@@ -44,7 +43,6 @@ impl tiny1::Log for Recorder {
             .push(line);
     }
 }
-// ANCHOR_END: two_versions
 
 #[cfg(test)]
 mod tests {
@@ -53,7 +51,6 @@ mod tests {
     use crate::counter;
     use crate::isolation::exclusive;
 
-    // ANCHOR: path_twice_test
     #[test]
     fn the_same_file_declared_twice_is_two_modules() {
         let _state = exclusive();
@@ -66,9 +63,7 @@ mod tests {
         assert_ne!(counter::address(), counter_again::address());
         counter_again::reset();
     }
-    // ANCHOR_END: path_twice_test
 
-    // ANCHOR: two_versions_test
     #[test]
     fn two_versions_of_a_crate_have_two_loggers() {
         let recorder: &'static Recorder = leak(Recorder::default());
@@ -82,5 +77,4 @@ mod tests {
         let another: &'static Recorder = leak(Recorder::default());
         assert!(tiny1::set_logger(another).is_err());
     }
-    // ANCHOR_END: two_versions_test
 }

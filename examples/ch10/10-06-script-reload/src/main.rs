@@ -18,7 +18,6 @@ use ch10_06_script_reload::script::ScriptEngine;
 /// How long the demo waits for the reloader to react to one save before giving up.
 const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
 
-// ANCHOR: versions
 const V1: &str = include_str!("../scripts/v1.rhai");
 const V2: &str = include_str!("../scripts/v2.rhai");
 /// Saved after v2, in order; each one is refused, and v2 stays live.
@@ -37,7 +36,6 @@ const FAULTS: [(&str, &str); 5] = [
 ];
 /// Live, but fails for one input: that call fails, and only that call.
 const V3: &str = include_str!("../scripts/v3.rhai");
-// ANCHOR_END: versions
 
 /// Saves as many editors do: a temporary file beside the target, renamed over it.
 fn save(path: &Path, text: &str) -> std::io::Result<()> {
@@ -101,7 +99,6 @@ fn demo() -> Result<(), Box<dyn Error>> {
     let shown = |text: String| text.replace(&format!("{}/", dir.path().display()), "");
     save(&path, V1)?;
 
-    // ANCHOR: start
     let engine = Arc::new(ScriptEngine::default());
     let (reloader, changes) = Reloader::start(engine, &path, Options::default())?;
     let mut host = Host::new(reloader.scripts().clone());
@@ -112,7 +109,6 @@ fn demo() -> Result<(), Box<dyn Error>> {
     for name in ["Ada", "Grace"] {
         println!("  {}", host.greet(name)?);
     }
-    // ANCHOR_END: start
 
     let report = |description: &str, text: &str| -> Result<(), Box<dyn Error>> {
         println!("save {description}:");

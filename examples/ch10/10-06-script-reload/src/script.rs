@@ -63,7 +63,6 @@ pub const TRIAL: (&str, u64) = ("trial", 1);
 pub const MAX_BYTES: u64 = 1024 * 1024;
 // ANCHOR_END: limits
 
-// ANCHOR: error
 #[derive(Debug)]
 pub enum ScriptError {
     /// The file could not be read: deleted, not UTF-8, not a regular file (a FIFO, a device,
@@ -127,7 +126,6 @@ impl Error for ScriptError {
         }
     }
 }
-// ANCHOR_END: error
 
 /// rhai's line and column (both from 1), when the error has a position.
 fn line_and_column(position: Position) -> Option<(usize, usize)> {
@@ -327,7 +325,6 @@ impl ScriptEngine {
     }
     // ANCHOR_END: call
 
-    // ANCHOR: run_error
     /// Names a limit by its value, and reports where the script was (the innermost call).
     fn run_error(&self, path: &Path, mut error: EvalAltResult) -> ScriptError {
         // A failure in a nested call comes wrapped once per call level.
@@ -359,7 +356,6 @@ impl ScriptEngine {
             message,
         }
     }
-    // ANCHOR_END: run_error
 }
 
 fn syntax_error(path: &Path, error: &ParseError) -> ScriptError {

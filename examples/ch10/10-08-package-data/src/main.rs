@@ -66,7 +66,6 @@ fn main() {
 mod tests {
     use super::*;
 
-    // ANCHOR: installed
     #[test]
     fn an_installed_program_finds_the_data_installed_beside_it() -> io::Result<()> {
         // An "installation": bin/app with bin/data/greeting.txt, anywhere on disk.
@@ -93,7 +92,6 @@ mod tests {
         );
         Ok(())
     }
-    // ANCHOR_END: installed
 
     #[test]
     fn compiled_in_data_is_the_file_as_it_was_at_build_time() -> io::Result<()> {
