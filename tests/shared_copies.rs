@@ -4,7 +4,7 @@
 
 use std::fs;
 
-use book_support::root;
+use book_support::{root, without_opening_comment as body};
 
 /// Groups of files that must be identical, relative to the repository.
 const COPIES: &[&[&str]] = &[
@@ -28,14 +28,6 @@ const COPIES: &[&[&str]] = &[
         "examples/ch10/10-06-script-reload/tests/session/mod.rs",
     ],
 ];
-
-/// The file without its opening `//!` comment.
-fn body(text: &str) -> String {
-    text.lines()
-        .skip_while(|line| line.starts_with("//!"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 #[test]
 fn shared_files_are_the_same_in_every_recipe_folder() {

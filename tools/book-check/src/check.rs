@@ -2,8 +2,11 @@
 //! the tests of the checks themselves. Hand-written because mdBook's own preprocessor does not
 //! fail on them: it renders a misspelled anchor as an empty block without a word.
 
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
+
+use book_support::without_opening_comment;
 
 use walkdir::WalkDir;
 
@@ -14,6 +17,20 @@ pub struct Directive {
     pub kind: &'static str,
     pub path: String,
     pub selector: Option<String>,
+}
+
+impl Directive {
+    /// The anchor the directive shows: its selector, unless that is a line range.
+    pub fn anchor(&self) -> Option<&str> {
+        self.selector
+            .as_deref()
+            .filter(|selector| !selector.is_empty() && !is_line_range(selector))
+    }
+}
+
+/// A selector `start:end` (1-based, inclusive), `start:` or `:end`, as mdBook reads it.
+fn is_line_range(selector: &str) -> bool {
+    selector.chars().all(|c| c.is_ascii_digit() || c == ':')
 }
 
 pub fn directives(content: &str) -> Vec<Directive> {
@@ -103,8 +120,7 @@ pub fn check_directives(root: &Path, src_dir: &Path, chapter: &Path, content: &s
             continue;
         }
         let lines: Vec<&str> = text.lines().collect();
-        if selector.chars().all(|c| c.is_ascii_digit() || c == ':') {
-            // A line range `start:end` (1-based, inclusive), `start:` or `:end`.
+        if is_line_range(&selector) {
             let mut parts = selector.splitn(2, ':');
             let start: usize = parts.next().and_then(|s| s.parse().ok()).unwrap_or(1);
             let end: usize = parts
@@ -177,14 +193,18 @@ pub fn check_directives(root: &Path, src_dir: &Path, chapter: &Path, content: &s
 /// recipe folders (the same text after its opening `//!` comment, `tests/shared_copies.rs`)
 /// shows an anchor if one of them does. One error each, naming the file and the line.
 pub fn unshown_anchors(root: &Path, dirs: &[&str], shown: &[(PathBuf, String)]) -> Vec<String> {
-    let body = |text: &str| -> String {
-        let lines = text.lines().skip_while(|line| line.starts_with("//!"));
-        lines.collect::<Vec<_>>().join("\n")
-    };
-    let shown: Vec<(String, &str)> = shown
-        .iter()
-        .filter_map(|(file, anchor)| Some((body(&fs::read_to_string(file).ok()?), anchor.as_str())))
-        .collect();
+    let mut by_file: BTreeMap<&Path, HashSet<&str>> = BTreeMap::new();
+    for (file, anchor) in shown {
+        by_file.entry(file).or_default().insert(anchor);
+    }
+    // The anchors shown, by the text they are shown from (each file read once).
+    let mut by_text: HashMap<String, HashSet<&str>> = HashMap::new();
+    for (file, anchors) in by_file {
+        if let Ok(text) = fs::read_to_string(file) {
+            let text = without_opening_comment(&text);
+            by_text.entry(text).or_default().extend(anchors);
+        }
+    }
     let mut errors = Vec::new();
     let files = dirs.iter().flat_map(|dir| {
         WalkDir::new(root.join(dir))
@@ -198,7 +218,7 @@ pub fn unshown_anchors(root: &Path, dirs: &[&str], shown: &[(PathBuf, String)]) 
         let Ok(text) = fs::read_to_string(entry.path()) else {
             continue; // not text
         };
-        let this = body(&text);
+        let shown_here = by_text.get(&without_opening_comment(&text));
         for (index, line) in text.lines().enumerate() {
             // A marker stands on a line of its own, after a comment's opening at most: not
             // the `ANCHOR:` a program writes into a file it makes.
@@ -210,10 +230,7 @@ pub fn unshown_anchors(root: &Path, dirs: &[&str], shown: &[(PathBuf, String)]) 
             }) else {
                 continue;
             };
-            if !shown
-                .iter()
-                .any(|(file, anchor)| *file == this && *anchor == name)
-            {
+            if !shown_here.is_some_and(|anchors| anchors.contains(name.as_str())) {
                 errors.push(format!(
                     "{}:{}: anchor `{name}` is shown by no page: remove its `ANCHOR` and \
                      `ANCHOR_END` lines, or include it in a page",

@@ -20,6 +20,16 @@ pub mod workspace;
 
 use std::path::{Path, PathBuf};
 
+/// A file's text without its opening `//!` comment: what the copies of a file kept in several
+/// recipe folders have in common (`tests/shared_copies.rs`), each comment saying where its copy
+/// comes from.
+pub fn without_opening_comment(text: &str) -> String {
+    text.lines()
+        .skip_while(|line| line.starts_with("//!"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The root of the book's repository.
 pub fn root() -> PathBuf {
     let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
