@@ -47,6 +47,7 @@ async fn run(path: &Path, watch_file: bool) -> Result<(), Box<dyn Error>> {
     let shutdown = Shutdown::install()?;
     let triggers = Triggers {
         watch_file,
+        debounce: reload::DEBOUNCE,
         sighup: true,
     };
     let Reloading {
@@ -91,6 +92,7 @@ async fn demo() -> Result<(), Box<dyn Error>> {
     let shutdown = Shutdown::install()?;
     let triggers = Triggers {
         watch_file: true,
+        debounce: reload::DEBOUNCE,
         sighup: true,
     };
     let mut reloading = reload::start(&path, triggers)?;
