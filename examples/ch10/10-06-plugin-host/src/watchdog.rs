@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// One thread that wakes twice per `limit` and reports the call in progress if it has run
-/// longer than `limit`. Arming costs two atomic stores; nothing wakes the thread per call.
+/// One thread that reports the call in progress once it has run `limit`. Idle, it looks twice
+/// per `limit`; seeing a call, it sleeps until that call's deadline, so the report comes on
+/// time. Arming is three atomic writes; nothing wakes the thread per call.
 pub struct Watchdog {
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
@@ -44,17 +45,25 @@ impl Watchdog {
         let thread = std::thread::Builder::new()
             .name("plugin-watchdog".into())
             .spawn(move || {
+                let limit_nanos = limit.as_nanos() as u64;
                 let mut reported = None;
+                let mut nap = limit / 2;
                 while !watched.stop.load(Ordering::Acquire) {
-                    std::thread::park_timeout(limit / 2);
+                    std::thread::park_timeout(nap);
+                    nap = limit / 2;
                     let call = watched.call.load(Ordering::Acquire);
                     let started = watched.started.load(Ordering::Acquire);
+                    if started == 0 || reported == Some(call) {
+                        continue;
+                    }
                     let running = watched.now().saturating_sub(started);
-                    if started != 0 && running >= limit.as_nanos() as u64 && reported != Some(call)
-                    {
+                    if running >= limit_nanos {
                         reported = Some(call);
                         let what = WHAT[watched.what.load(Ordering::Acquire) as usize];
                         report(what, Duration::from_nanos(running));
+                    } else {
+                        // A call began since the last look: wake at its deadline.
+                        nap = Duration::from_nanos(limit_nanos - running);
                     }
                 }
             })?;
@@ -115,22 +124,27 @@ mod tests {
     use std::sync::mpsc;
 
     #[test]
-    fn a_long_call_is_reported_once_and_a_short_one_never() {
+    fn a_long_call_is_reported_once_on_time_and_a_short_one_never() {
+        let limit = Duration::from_millis(200);
         let (sender, reports) = mpsc::channel();
-        let watchdog = Watchdog::new(Duration::from_millis(100), move |_, running| {
+        let watchdog = Watchdog::new(limit, move |_, running| {
             let _ = sender.send(running);
         })
         .expect("watchdog thread");
         {
             let _short = watchdog.arm(Call::Greet);
         }
+        // Between two looks (every 100 ms): a watchdog that only looked every half limit would
+        // see this call at 260 ms.
+        std::thread::sleep(Duration::from_millis(40));
         {
             let _long = watchdog.arm(Call::Greet);
             let running = reports
                 .recv_timeout(Duration::from_secs(10))
                 .expect("a report within 10 s");
-            assert!(running >= Duration::from_millis(100), "{running:?}");
-            std::thread::sleep(Duration::from_millis(300));
+            assert!(running >= limit, "{running:?}");
+            assert!(running < limit + limit / 4, "late: {running:?}");
+            std::thread::sleep(limit);
         }
         drop(watchdog); // joins the thread
         assert_eq!(reports.try_iter().count(), 0, "reported once");
