@@ -34,6 +34,8 @@ pub fn fixture(
 
 pub struct PluginCompiler {
     rustc: OsString,
+    /// `rustc -vV`, which names the build cache's entries; `None` if it failed (no cache).
+    rustc_version: Option<Vec<u8>>,
     out_dir: PathBuf,
     abi_rlib: PathBuf,
 }
@@ -41,8 +43,16 @@ pub struct PluginCompiler {
 impl PluginCompiler {
     /// Builds the ABI crate (`plugin-abi/`) into `out_dir` for plugins to link.
     pub fn new(out_dir: &Path) -> io::Result<PluginCompiler> {
+        let rustc = rustc();
+        let rustc_version = Command::new(&rustc)
+            .arg("-vV")
+            .output()
+            .ok()
+            .filter(|output| output.status.success())
+            .map(|output| output.stdout);
         let compiler = PluginCompiler {
-            rustc: rustc(),
+            rustc,
+            rustc_version,
             out_dir: out_dir.to_owned(),
             abi_rlib: out_dir.join("libgreeter_plugin_abi.rlib"),
         };
@@ -99,7 +109,9 @@ impl PluginCompiler {
         output: &Path,
     ) -> io::Result<()> {
         let temporary = output.with_extension(format!("tmp{}", std::process::id()));
-        let cache = BuildCache::for_inputs(&self.rustc, source, crate_type, crate_name, cfgs);
+        let cache = self.rustc_version.as_deref().and_then(|version| {
+            BuildCache::for_inputs(version, source, crate_type, crate_name, cfgs)
+        });
         if let Some(cache) = &cache
             && cache.restore(&temporary)
         {
@@ -143,7 +155,7 @@ struct BuildCache {
 
 impl BuildCache {
     fn for_inputs(
-        rustc: &OsString,
+        rustc_version: &[u8],
         source: &Path,
         crate_type: &str,
         crate_name: &str,
@@ -154,8 +166,7 @@ impl BuildCache {
             return None;
         }
         let mut hasher = DefaultHasher::new();
-        let version = Command::new(rustc).arg("-vV").output().ok()?.stdout;
-        (version, crate_type, crate_name, cfgs).hash(&mut hasher);
+        (rustc_version, crate_type, crate_name, cfgs).hash(&mut hasher);
         source.hash(&mut hasher);
         // A plugin may include any of these: hash them all.
         for dir in ["fixtures", "plugin/src", "plugin-abi/src"] {

@@ -15,6 +15,7 @@ use ch10_06_plugin_host::faults;
 use ch10_06_plugin_host::plugin::call_with_buffer;
 
 struct Built {
+    dir: PathBuf,
     compiler: PluginCompiler,
     v1: PathBuf,
     v2: PathBuf,
@@ -35,7 +36,8 @@ fn plugin_crate_source() -> PluginSource {
     }
 }
 
-/// Builds every plugin once, into one directory under `target/` that each run overwrites.
+/// Builds every plugin these tests and the fault table's children load, once, in parallel,
+/// into one directory under `target/` that each run overwrites.
 fn built() -> &'static Built {
     static BUILT: OnceLock<Built> = OnceLock::new();
     BUILT.get_or_init(|| {
@@ -46,19 +48,27 @@ fn built() -> &'static Built {
             .with_file_name("10-06-plugin-host-tests");
         fs::create_dir_all(&dir).unwrap();
         let compiler = PluginCompiler::new(&dir).unwrap();
-        let paths = compiler
-            .build_all(&[
-                fixture("greeter-v1", "v1", &[]),
-                fixture("greeter-v2", "v2", &[]),
-                fixture("missing-symbol", "missing_symbol", &[]),
-                fixture("not-a-plugin", "not_a_plugin", &[]),
-                fixture("wrong-abi", "wrong_abi", &[]),
-                fixture("panics", "panics", &[]),
-                fixture("panics-in-describe", "panics", &["panic_in_describe"]),
-                fixture("thread-local", "thread_local", &[]),
-                plugin_crate_source(),
-            ])
-            .unwrap();
+        let mut sources = vec![
+            fixture("greeter-v1", "v1", &[]),
+            fixture("greeter-v2", "v2", &[]),
+            fixture("missing-symbol", "missing_symbol", &[]),
+            fixture("not-a-plugin", "not_a_plugin", &[]),
+            fixture("wrong-abi", "wrong_abi", &[]),
+            fixture("panics", "panics", &[]),
+            fixture("panics-in-describe", "panics", &["panic_in_describe"]),
+            fixture("thread-local", "thread_local", &[]),
+            plugin_crate_source(),
+        ];
+        let ours = sources.len();
+        // The fault table's plugins, but those above (the same names, the same cfgs).
+        for fault_plugin in faults::plugin_sources() {
+            match sources.iter().find(|ours| ours.name == fault_plugin.name) {
+                Some(same) => assert_eq!(same.cfgs, fault_plugin.cfgs, "{}", same.name),
+                None => sources.push(fault_plugin),
+            }
+        }
+        let mut paths = compiler.build_all(&sources).unwrap();
+        paths.truncate(ours);
         let [
             v1,
             v2,
@@ -71,6 +81,7 @@ fn built() -> &'static Built {
             plugin_crate,
         ] = <[PathBuf; 9]>::try_from(paths).unwrap();
         Built {
+            dir,
             compiler,
             v1,
             v2,
@@ -513,28 +524,13 @@ fn without_a_copy_reopening_the_same_path_returns_the_old_code() {
     );
 }
 
-/// The plugins of the fault table, built once for all the tests that provoke faults.
-fn fault_plugins() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let exe = std::env::current_exe().unwrap();
-        let dir = exe
-            .parent()
-            .unwrap()
-            .with_file_name("10-06-plugin-host-faults");
-        fs::create_dir_all(&dir).unwrap();
-        faults::build_plugins(&dir).unwrap();
-        dir
-    })
-}
-
 /// Runs `fault` in a child process of this test program (the ignored test below) and returns
 /// what became of it, and the child's temporary directory.
 fn provoke_in_child(fault: &str) -> (String, TempDir) {
     let temp = tempfile::tempdir().unwrap();
     let program = std::env::current_exe().unwrap();
     let args = ["--exact", "tests::fault_child", "--ignored", "--nocapture"];
-    let child = faults::child(&program, &args, fault, fault_plugins(), temp.path());
+    let child = faults::child(&program, &args, fault, &built().dir, temp.path());
     (faults::observe(child).unwrap(), temp)
 }
 
