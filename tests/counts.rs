@@ -3,14 +3,15 @@
 //! are not counted) and compares. A count it breaks down, "(2 in the library, 31 in the
 //! program, 1 in `tests/sighup.rs`)", is checked part by part, and "(and ignores one …)"
 //! (or "(…; and ignores one …)" after the parts) against the ignored tests. The binaries are
-//! those `book_support::programs::build` builds, which are the ones `cargo test` runs. A
+//! those `cargo build --tests` builds (`book_support::programs::build`), which are the ones
+//! `cargo test` runs. A
 //! failure names the page and the line.
 
 use std::collections::BTreeMap;
 use std::process::Command;
 
 use book_support::pages;
-use book_support::programs::{self, TestBinary};
+use book_support::programs::{self, Build, TestBinary};
 use book_support::workspace::packages;
 use cargo_metadata::TargetKind;
 
@@ -142,7 +143,7 @@ fn listed(binary: &TestBinary) -> (usize, usize) {
 fn every_test_count_a_page_gives_is_what_cargo_test_runs() {
     let claims = claims();
     assert!(!claims.is_empty(), "no page says how many tests it runs");
-    let binaries = match programs::build() {
+    let binaries = match programs::build(Build::Tests) {
         Ok(binaries) => binaries,
         Err(error) => panic!("{}: {error}", claims[0].at),
     };

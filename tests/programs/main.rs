@@ -15,14 +15,24 @@ mod outputs;
 
 use std::sync::OnceLock;
 
-use book_support::programs;
+use book_support::programs::{self, Build};
 
-/// Builds the programs on first use (`book_support::programs::build`), and returns the test
-/// binaries among what it built; every check waits for it.
-fn built() -> Result<&'static [programs::TestBinary], String> {
-    static BUILT: OnceLock<Result<Vec<programs::TestBinary>, String>> = OnceLock::new();
-    match BUILT.get_or_init(programs::build) {
-        Ok(binaries) => Ok(binaries),
-        Err(error) => Err(error.clone()),
-    }
+/// Builds the examples (`cargo build --examples --tests`, with `book_support::programs::build`)
+/// on first use; the fault table waits for it.
+fn examples_built() -> Result<(), String> {
+    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| programs::build(Build::Examples).map(drop))
+        .clone()
+}
+
+/// Then links the programs (`--bins` too), while the fault table runs; the outputs wait for it.
+fn programs_built() -> Result<(), String> {
+    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            examples_built()?;
+            programs::build(Build::Programs).map(drop)
+        })
+        .clone()
 }

@@ -1,18 +1,19 @@
 //! Runs every recipe's program as a reader would (`cargo run -p PACKAGE`), and checks what it
 //! prints against `output.txt` beside its `Cargo.toml`, the file the chapter shows. It builds
-//! the programs first, reusing what `cargo test` built (`crate::built`).
+//! the programs first, reusing what `cargo test` built (`crate::programs_built`).
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use book_support::programs::{self, Build};
 use book_support::workspace::{Package, recipes};
-use book_support::{pages, programs, snapshot};
+use book_support::{pages, snapshot};
 
 const TIME_LIMIT: Duration = Duration::from_secs(120);
 
 #[test]
 fn every_program_runs_and_prints_what_its_chapter_shows() {
-    if let Err(error) = crate::built() {
+    if let Err(error) = crate::programs_built() {
         panic!("{error}");
     }
     // The programs are independent: run them side by side.
@@ -44,7 +45,7 @@ fn check_program(recipe: &Package) -> Option<String> {
         return Some(format!(
             "{name}: {} was not built by `cargo {}`",
             binary.display(),
-            programs::BUILD.join(" ")
+            Build::Programs.args().join(" ")
         ));
     }
     let started = Instant::now();

@@ -9,8 +9,31 @@ use cargo_metadata::{Message, TargetKind};
 
 use crate::root;
 
-/// The command [`build`] runs, after `cargo`.
-pub const BUILD: [&str; 4] = ["build", "--bins", "--examples", "--tests"];
+/// What [`build`] builds. Each asks for `--tests`, so that Cargo resolves features as `cargo
+/// test` does, dev-dependencies included (resolver 2 leaves them out of a plain build): every
+/// library `cargo test` compiled is reused, and the test binaries are the ones it runs.
+#[derive(Clone, Copy, Debug)]
+pub enum Build {
+    /// `cargo build --tests`: the test binaries, which `cargo test` has built already.
+    Tests,
+    /// `cargo build --examples --tests`: and the examples, which `cargo test` builds too.
+    Examples,
+    /// `cargo build --bins --examples --tests`: and the programs a reader runs with `cargo
+    /// run`. `cargo test` builds a package's binaries only for its integration tests, so some
+    /// are linked here.
+    Programs,
+}
+
+impl Build {
+    /// The arguments after `cargo`.
+    pub fn args(self) -> &'static [&'static str] {
+        match self {
+            Build::Tests => &["build", "--tests"],
+            Build::Examples => &["build", "--examples", "--tests"],
+            Build::Programs => &["build", "--bins", "--examples", "--tests"],
+        }
+    }
+}
 
 /// A test binary of the workspace, as [`build`] (and so `cargo test`) built it.
 pub struct TestBinary {
@@ -22,18 +45,12 @@ pub struct TestBinary {
     pub executable: PathBuf,
 }
 
-/// Builds every recipe's binaries and examples (`cargo build --bins --examples --tests`), and
-/// returns the test binaries among what it built.
-///
-/// `cargo test` builds a package's binaries only for its integration tests, so the programs a
-/// reader runs with `cargo run` are built here. `--tests` makes Cargo resolve features as
-/// `cargo test` does, dev-dependencies included (resolver 2 leaves them out of a plain build):
-/// every library `cargo test` compiled is reused and only the programs are linked, and the
-/// test binaries are the ones `cargo test` runs. A plain `cargo build --bins`, or `cargo run
-/// -p PACKAGE`, compiles a second copy of each dependency whose features differ.
-pub fn build() -> Result<Vec<TestBinary>, String> {
+/// Builds `what` in the whole workspace, and returns the test binaries among what it built. A
+/// plain `cargo build --bins`, or `cargo run -p PACKAGE`, would compile a second copy of each
+/// dependency whose features differ (see [`Build`]).
+pub fn build(what: Build) -> Result<Vec<TestBinary>, String> {
     let mut child = Command::new(env!("CARGO"))
-        .args(BUILD)
+        .args(what.args())
         .args(["--quiet", "--message-format=json-render-diagnostics"])
         .current_dir(root())
         .stdout(Stdio::piped())
@@ -67,7 +84,7 @@ pub fn build() -> Result<Vec<TestBinary>, String> {
     if status.success() {
         Ok(tests)
     } else {
-        Err(format!("cargo {} failed ({status})", BUILD.join(" ")))
+        Err(format!("cargo {} failed ({status})", what.args().join(" ")))
     }
 }
 
