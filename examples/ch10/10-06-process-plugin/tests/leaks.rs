@@ -92,8 +92,16 @@ fn many_reloads_and_faults_leave_no_process_fd_or_thread_behind() {
             host.greet("Ada").expect_err("a fault");
             host.reload(&plugins.faulty("wrong-version"))
                 .expect_err("refused");
+            // It is killed when the next reload stops it: a shorter wait for it alone (a
+            // plugin keeps the timeouts it was started with).
+            let quick_kill = Duration::from_millis(5);
+            host.set_timeouts(Timeouts {
+                stop: quick_kill,
+                ..timeouts
+            });
             host.reload(&plugins.faulty("ignore-stdin-close"))
                 .expect("reload");
+            host.set_timeouts(timeouts);
         }
     }
     assert_eq!(host.greetings(), expected);
