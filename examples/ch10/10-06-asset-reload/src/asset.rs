@@ -232,6 +232,8 @@ pub struct WatchedFile {
     pending: Option<Pending>,
     /// A failure to move the watches, reported by the next `check` once the read is handed out.
     watch_error: Option<io::Error>,
+    /// `WRITE_QUIET` (a test shortens it).
+    write_quiet: Duration,
 }
 
 #[derive(Clone, Copy)]
@@ -255,6 +257,7 @@ impl WatchedFile {
             watch,
             pending: None,
             watch_error: None,
+            write_quiet: WRITE_QUIET,
         };
         Ok((file, text))
     }
@@ -263,7 +266,7 @@ impl WatchedFile {
     /// after the burst began), `WRITE_QUIET` after a write that is not closed yet.
     fn due(&self) -> Option<Instant> {
         self.pending.map(|pending| match pending.change {
-            Change::Partial => pending.last + WRITE_QUIET,
+            Change::Partial => pending.last + self.write_quiet,
             Change::Whole | Change::Attributes => {
                 (pending.last + DEBOUNCE).min(pending.first + MAX_DELAY)
             }
@@ -372,6 +375,14 @@ impl WatchedFile {
     }
 }
 // ANCHOR_END: watched
+
+#[cfg(test)]
+impl WatchedFile {
+    /// Waits `write_quiet` instead of `WRITE_QUIET`, to keep a test quick.
+    pub(crate) fn set_write_quiet(&mut self, write_quiet: Duration) {
+        self.write_quiet = write_quiet;
+    }
+}
 
 /// A read that failed for a reason the file's next change will announce (deleted, not
 /// readable by us, not a regular file, not text, too large) waits for that event; any other

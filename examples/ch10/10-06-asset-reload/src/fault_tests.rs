@@ -234,11 +234,10 @@ fn polling_hands_out_only_whole_levels_during_in_place_saves() {
             file.write_all(level.as_bytes()).expect("write");
             longest = longest.max(started.elapsed());
             drop(file);
-            // Bursts of nine, then a pause long enough for a level to be handed out (nine, so
-            // that the pauses fall after level 2 and level 3 in turn).
-            thread::sleep(Duration::from_millis(
-                [0, 1, 2, 0, 1, 2, 0, 1, 60][save % 9],
-            ));
+            // Bursts of 27, then a pause long enough for a level to be handed out (an odd
+            // number, so that the pauses fall after level 2 and level 3 in turn).
+            let pause = if save % 27 == 26 { 60 } else { save as u64 % 3 };
+            thread::sleep(Duration::from_millis(pause));
         }
         longest
     });
@@ -472,19 +471,24 @@ fn read_failure_child() {
     let (_dir, path) = level_file(LEVEL_1);
     let mut file: Box<dyn crate::asset::CheckForChange> = match strategy.as_str() {
         "poll" => Box::new(PolledFile::open(&path).expect("poll").0),
-        _ => Box::new(WatchedFile::open(&path).expect("watch").0),
+        _ => {
+            let mut watched = WatchedFile::open(&path).expect("watch").0;
+            // The read is tried again `WRITE_QUIET` after it failed; the same path, sooner.
+            watched.set_write_quiet(Duration::from_millis(300));
+            Box::new(watched)
+        }
     };
     save(&path, LEVEL_2).expect("save");
     // An old mtime, as a file moved into place keeps it: a poll that has seen this stamp
     // once has no other reason to read the file again.
     let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
     set_mtime(&path, an_hour_ago).expect("an old mtime");
-    // Events: a check takes them in, and the save is due some time later. A poll reads at its
-    // next check anyway.
+    // Events: a check takes them in, and the save is due `DEBOUNCE` later. A poll reads at
+    // its next check anyway.
     thread::sleep(crate::asset::MAX_DELAY);
     if strategy == "events" {
         assert_eq!(file.check().expect("check"), None, "not due yet");
-        thread::sleep(crate::asset::MAX_DELAY * 2);
+        thread::sleep(crate::asset::MAX_DELAY);
     }
     let error = with_no_descriptor_free(|| file.check()).expect_err("no descriptor to read");
     assert_eq!(error.raw_os_error(), Some(libc::EMFILE), "{error}");
