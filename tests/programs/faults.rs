@@ -1,7 +1,7 @@
 //! 10.6's fault table: each way of reloading code has a program that provokes every fault of
 //! the table against its real host and prints one `FAULT | OUTCOME` line per fault (`cargo run
 //! -p PACKAGE --example NAME`). This test builds them as `cargo test` builds
-//! (`crate::examples_built`), runs them all, puts their columns side by side and
+//! (`crate::built`), runs them all, puts their columns side by side and
 //! compares the table with `src/ch10/faults/10-06-faults.md`, the file the page includes.
 
 use book_support::{pages, programs, root, snapshot};
@@ -52,7 +52,7 @@ fn column(package: &str, example: &str) -> Result<Vec<(String, String)>, String>
 
 #[test]
 fn the_fault_table_is_what_the_fault_programs_observe() {
-    if let Err(error) = crate::examples_built() {
+    if let Err(error) = crate::built() {
         panic!("{}{error}", pages::first_place(&root().join(TABLE)));
     }
     let columns: Vec<Vec<(String, String)>> = std::thread::scope(|scope| {

@@ -17,22 +17,11 @@ use std::sync::OnceLock;
 
 use book_support::programs::{self, Build};
 
-/// Builds the examples (`cargo build --examples --tests`, with `book_support::programs::build`)
-/// on first use; the fault table waits for it.
-fn examples_built() -> Result<(), String> {
+/// Builds the programs and examples on first use (`cargo build --bins --examples --tests`, with
+/// `book_support::programs::build`); both checks wait for it.
+fn built() -> Result<(), String> {
     static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
     BUILT
-        .get_or_init(|| programs::build(Build::Examples).map(drop))
-        .clone()
-}
-
-/// Then links the programs (`--bins` too), while the fault table runs; the outputs wait for it.
-fn programs_built() -> Result<(), String> {
-    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            examples_built()?;
-            programs::build(Build::Programs).map(drop)
-        })
+        .get_or_init(|| programs::build(Build::Programs).map(drop))
         .clone()
 }

@@ -1,6 +1,6 @@
 //! Runs every recipe's program as a reader would (`cargo run -p PACKAGE`), and checks what it
 //! prints against `output.txt` beside its `Cargo.toml`, the file the chapter shows. It builds
-//! the programs first, reusing what `cargo test` built (`crate::programs_built`).
+//! the programs first, reusing what `cargo test` built (`crate::built`).
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -13,7 +13,7 @@ const TIME_LIMIT: Duration = Duration::from_secs(120);
 
 #[test]
 fn every_program_runs_and_prints_what_its_chapter_shows() {
-    if let Err(error) = crate::programs_built() {
+    if let Err(error) = crate::built() {
         panic!("{error}");
     }
     // The programs are independent: run them side by side.

@@ -16,11 +16,9 @@ use crate::root;
 pub enum Build {
     /// `cargo build --tests`: the test binaries, which `cargo test` has built already.
     Tests,
-    /// `cargo build --examples --tests`: and the examples, which `cargo test` builds too.
-    Examples,
-    /// `cargo build --bins --examples --tests`: and the programs a reader runs with `cargo
-    /// run`. `cargo test` builds a package's binaries only for its integration tests, so some
-    /// are linked here.
+    /// `cargo build --bins --examples --tests`: and the examples, and the programs a reader
+    /// runs with `cargo run`. `cargo test` builds a package's binaries only for its
+    /// integration tests, so some are linked here.
     Programs,
 }
 
@@ -29,7 +27,6 @@ impl Build {
     pub fn args(self) -> &'static [&'static str] {
         match self {
             Build::Tests => &["build", "--tests"],
-            Build::Examples => &["build", "--examples", "--tests"],
             Build::Programs => &["build", "--bins", "--examples", "--tests"],
         }
     }
