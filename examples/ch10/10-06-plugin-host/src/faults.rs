@@ -39,8 +39,11 @@ pub const FAULTS: [&str; 12] = [
 pub const FAULT_VAR: &str = "GREETER_FAULT";
 pub const PLUGINS_VAR: &str = "GREETER_FAULT_PLUGINS";
 
-/// How long a call may run before the watchdog reports it.
-const CALL_LIMIT: Duration = Duration::from_secs(1);
+/// How long a call may run before the watchdog reports it: the child-process host's call
+/// timeout, so that both columns of the table wait as long.
+const CALL_LIMIT: Duration = Duration::from_millis(500);
+/// How long a child the watchdog reported is given before the kill.
+const GRACE: Duration = Duration::from_millis(500);
 
 /// Every plugin the faults load.
 pub fn plugin_sources() -> Vec<PluginSource> {
@@ -128,9 +131,9 @@ pub fn observe(mut command: Command) -> io::Result<String> {
             Err(mpsc::RecvTimeoutError::Disconnected) => break Some(child.wait()?),
         }
         if seen.hang.is_some() || Instant::now() > deadline {
-            // A reported hang gets half a second more, to show that nothing but a kill ends it.
+            // A reported hang gets `GRACE` more, to show that nothing but a kill ends it.
             if seen.hang.is_some() {
-                std::thread::sleep(Duration::from_millis(500));
+                std::thread::sleep(GRACE);
                 still_running = child.try_wait()?.is_none();
             }
             child.kill()?;
@@ -147,7 +150,7 @@ pub fn observe(mut command: Command) -> io::Result<String> {
     let step = seen.step.as_deref().unwrap_or("start");
     Ok(match (status, seen.hang) {
         (None, Some(report)) if still_running => {
-            format!("host hung: {report}, still running 0.5 s later: only a kill ends it")
+            format!("host hung: {report}, still running {GRACE:?} later: only a kill ends it")
         }
         (None, Some(report)) => format!("host hung: {report}, then ended before the kill"),
         (None, None) => format!("host hung: no report within 60 s, during {step}"),
@@ -312,11 +315,8 @@ fn provoke(fault: &str, built: &Path) -> Result<String, Box<dyn Error>> {
         "segfault" => Err(unexpected(host.swap_to("segfaults"))),
         "exit" => Err(unexpected(host.swap_to("exits"))),
         "endless-loop" => {
-            let watchdog = Watchdog::new(CALL_LIMIT, |what, running| {
-                eprintln!(
-                    "watchdog: {what} still running after {} s",
-                    running.as_secs()
-                );
+            let watchdog = Watchdog::new(CALL_LIMIT, |what, _running| {
+                eprintln!("watchdog: {what} still running after {CALL_LIMIT:?}");
             })?;
             let armed = watchdog.arm(Call::Greet);
             let result = host.swap_to("loops");

@@ -551,7 +551,7 @@ fn each_fault_ends_as_the_table_says() {
         ("exit", "host died: the process exited with 3, during greet"),
         (
             "endless-loop",
-            "host hung: greet still running after 1 s, still running 0.5 s later",
+            "host hung: greet still running after 500ms, still running 500ms later",
         ),
         (
             "thread-left-running",
