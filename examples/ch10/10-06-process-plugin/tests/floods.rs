@@ -4,7 +4,7 @@
 #![cfg(target_os = "linux")]
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ch10_06_process_plugin::host::{Host, PluginError, Plugins, Timeouts};
 
@@ -35,6 +35,31 @@ fn rss_kb() -> u64 {
     pages * u64::try_from(page_size).expect("a page size") / 1024
 }
 
+/// Bytes process `pid` has written so far (`wchar` in `/proc/PID/io`).
+fn bytes_written(pid: u32) -> u64 {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).expect("/proc/PID/io");
+    io.lines()
+        .find_map(|line| line.strip_prefix("wchar: "))
+        .and_then(|count| count.parse().ok())
+        .expect("a wchar line")
+}
+
+/// Waits until process `pid` has written nothing for `still`, for at most 20 s; returns how
+/// much it wrote.
+fn wait_until_blocked(pid: u32, still: Duration) -> u64 {
+    let give_up = Instant::now() + Duration::from_secs(20);
+    let mut written = bytes_written(pid);
+    loop {
+        std::thread::sleep(still);
+        let now = bytes_written(pid);
+        if now == written {
+            return now;
+        }
+        assert!(Instant::now() < give_up, "still writing after 20 s");
+        written = now;
+    }
+}
+
 #[test]
 fn a_plugin_flooding_stdout_while_idle_is_held_back_by_its_full_pipe() {
     let mut host = Host::start(&plugins().v1(), TIMEOUTS).expect("start");
@@ -44,9 +69,13 @@ fn a_plugin_flooding_stdout_while_idle_is_held_back_by_its_full_pipe() {
     // The plugin writes as fast as it can while the host asks nothing. Once the host's
     // channel (one line), its reader's line and the pipe are full, the plugin blocks.
     let before = rss_kb();
-    std::thread::sleep(Duration::from_secs(1));
+    let pid = host.plugin().expect("the flooding plugin").id();
+    let written = wait_until_blocked(pid, Duration::from_millis(200));
     let grown = rss_kb().saturating_sub(before);
-    assert!(grown < 16 * 1024, "the host grew by {grown} KiB in 1 s");
+    assert!(
+        grown < 16 * 1024,
+        "the host grew by {grown} KiB while the plugin wrote {written} bytes"
+    );
     // The next call reads the first line it wrote, which is no reply: killed.
     let error = host.greet("Ada").expect_err("not a reply");
     assert!(matches!(error, PluginError::Garbage { .. }), "{error:?}");
