@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 use cargo_metadata::{Message, TargetKind};
 
 use crate::root;
+use crate::workspace::recipes;
 
 /// What [`build`] builds. Each asks for `--tests`, so that Cargo resolves features as `cargo
 /// test` does, dev-dependencies included (resolver 2 leaves them out of a plain build): every
@@ -16,19 +17,23 @@ use crate::root;
 pub enum Build {
     /// `cargo build --tests`: the test binaries, which `cargo test` has built already.
     Tests,
-    /// `cargo build --bins --examples --tests`: and the examples, and the programs a reader
-    /// runs with `cargo run`. `cargo test` builds a package's binaries only for its
+    /// `cargo build --examples --tests --bin NAME…`: and the examples, and the program each
+    /// recipe runs with `cargo run`. `cargo test` builds a package's binaries only for its
     /// integration tests, so some are linked here.
     Programs,
 }
 
 impl Build {
     /// The arguments after `cargo`.
-    pub fn args(self) -> &'static [&'static str] {
-        match self {
-            Build::Tests => &["build", "--tests"],
-            Build::Programs => &["build", "--bins", "--examples", "--tests"],
+    pub fn args(self) -> Vec<String> {
+        let mut args: Vec<String> = ["build", "--tests"].map(String::from).into();
+        if let Build::Programs = self {
+            args.push("--examples".to_owned());
+            for bin in recipes().into_iter().filter_map(|recipe| recipe.bin) {
+                args.extend(["--bin".to_owned(), bin]);
+            }
         }
+        args
     }
 }
 
@@ -46,8 +51,9 @@ pub struct TestBinary {
 /// plain `cargo build --bins`, or `cargo run -p PACKAGE`, would compile a second copy of each
 /// dependency whose features differ (see [`Build`]).
 pub fn build(what: Build) -> Result<Vec<TestBinary>, String> {
+    let args = what.args();
     let mut child = Command::new(env!("CARGO"))
-        .args(what.args())
+        .args(&args)
         .args(["--quiet", "--message-format=json-render-diagnostics"])
         .current_dir(root())
         .stdout(Stdio::piped())
@@ -81,7 +87,7 @@ pub fn build(what: Build) -> Result<Vec<TestBinary>, String> {
     if status.success() {
         Ok(tests)
     } else {
-        Err(format!("cargo {} failed ({status})", what.args().join(" ")))
+        Err(format!("cargo {} failed ({status})", args.join(" ")))
     }
 }
 
