@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 
 use book_support::programs::{self, Build};
 
-/// Builds the programs and examples on first use (`cargo build --bins --examples --tests`, with
+/// Builds the recipes' programs and the examples on first use (`Build::Programs`, with
 /// `book_support::programs::build`); both checks wait for it.
 fn built() -> Result<(), String> {
     static BUILT: OnceLock<Result<(), String>> = OnceLock::new();

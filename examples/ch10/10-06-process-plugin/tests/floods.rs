@@ -44,15 +44,23 @@ fn bytes_written(pid: u32) -> u64 {
         .expect("a wchar line")
 }
 
-/// Waits until process `pid` has written nothing for `still`, for at most 20 s; returns how
-/// much it wrote.
+/// Whether process `pid` is asleep (`S` in `/proc/PID/stat`), not running or ready to run.
+fn is_asleep(pid: u32) -> bool {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/PID/stat");
+    // "PID (COMMAND) STATE …": the command may hold spaces and parentheses, not the rest.
+    let after_command = stat.rsplit_once(") ").map(|(_, rest)| rest);
+    after_command.is_some_and(|rest| rest.starts_with('S'))
+}
+
+/// Waits until process `pid` sleeps and has written nothing for `still`, for at most 20 s;
+/// returns how much it wrote.
 fn wait_until_blocked(pid: u32, still: Duration) -> u64 {
     let give_up = Instant::now() + Duration::from_secs(20);
     let mut written = bytes_written(pid);
     loop {
         std::thread::sleep(still);
         let now = bytes_written(pid);
-        if now == written {
+        if now == written && is_asleep(pid) {
             return now;
         }
         assert!(Instant::now() < give_up, "still writing after 20 s");
