@@ -53,17 +53,17 @@ impl Watchdog {
                     nap = limit / 2;
                     let call = watched.call.load(Ordering::Acquire);
                     let started = watched.started.load(Ordering::Acquire);
-                    if started == 0 || reported == Some(call) {
+                    if started == 0 {
                         continue;
                     }
                     let running = watched.now().saturating_sub(started);
-                    if running >= limit_nanos {
+                    if running < limit_nanos {
+                        // A call began since the last look: wake at its deadline.
+                        nap = Duration::from_nanos(limit_nanos - running);
+                    } else if reported != Some(call) {
                         reported = Some(call);
                         let what = WHAT[watched.what.load(Ordering::Acquire) as usize];
                         report(what, Duration::from_nanos(running));
-                    } else {
-                        // A call began since the last look: wake at its deadline.
-                        nap = Duration::from_nanos(limit_nanos - running);
                     }
                 }
             })?;
@@ -125,7 +125,7 @@ mod tests {
 
     #[test]
     fn a_long_call_is_reported_once_on_time_and_a_short_one_never() {
-        let limit = Duration::from_millis(200);
+        let limit = Duration::from_millis(300);
         let (sender, reports) = mpsc::channel();
         let watchdog = Watchdog::new(limit, move |_, running| {
             let _ = sender.send(running);
@@ -134,9 +134,9 @@ mod tests {
         {
             let _short = watchdog.arm(Call::Greet);
         }
-        // Between two looks (every 100 ms): a watchdog that only looked every half limit would
-        // see this call at 260 ms.
-        std::thread::sleep(Duration::from_millis(40));
+        // Between two looks (every 150 ms): a watchdog that only looked every half limit would
+        // report this call at 390 ms.
+        std::thread::sleep(Duration::from_millis(60));
         {
             let _long = watchdog.arm(Call::Greet);
             let running = reports
@@ -144,7 +144,7 @@ mod tests {
                 .expect("a report within 10 s");
             assert!(running >= limit, "{running:?}");
             assert!(running < limit + limit / 4, "late: {running:?}");
-            std::thread::sleep(limit);
+            std::thread::sleep(limit * 2 / 3); // a look or more after the report
         }
         drop(watchdog); // joins the thread
         assert_eq!(reports.try_iter().count(), 0, "reported once");
