@@ -4,8 +4,7 @@
 //! program, 1 in `tests/sighup.rs`)", is checked part by part, and "(and ignores one …)"
 //! (or "(…; and ignores one …)" after the parts) against the ignored tests. The binaries are
 //! those `cargo build --tests` builds (`book_support::programs::build`), which are the ones
-//! `cargo test` runs. A
-//! failure names the page and the line.
+//! `cargo test` runs. A failure names the page and the line.
 
 use std::collections::BTreeMap;
 use std::process::Command;

@@ -17,9 +17,9 @@ use crate::workspace::recipes;
 pub enum Build {
     /// `cargo build --tests`: the test binaries, which `cargo test` has built already.
     Tests,
-    /// `cargo build --examples --tests --bin NAME…`: and the examples, and the program each
-    /// recipe runs with `cargo run`. `cargo test` builds a package's binaries only for its
-    /// integration tests, so some are linked here.
+    /// `cargo build --examples --tests --bin NAME…`: the test binaries, the examples, and each
+    /// recipe's program, the one `cargo run` runs. `cargo test` builds a package's binaries only
+    /// for its integration tests, so some are linked here.
     Programs,
 }
 
@@ -47,9 +47,10 @@ pub struct TestBinary {
     pub executable: PathBuf,
 }
 
-/// Builds `what` in the whole workspace, and returns the test binaries among what it built. A
-/// plain `cargo build --bins`, or `cargo run -p PACKAGE`, would compile a second copy of each
-/// dependency whose features differ (see [`Build`]).
+/// Builds `what` in the default members (as `cargo test` at the root does), and returns the
+/// test binaries among what it built. A plain `cargo build --bins`, or `cargo run -p
+/// PACKAGE`, would compile a second copy of each dependency whose features differ (see
+/// [`Build`]).
 pub fn build(what: Build) -> Result<Vec<TestBinary>, String> {
     let args = what.args();
     let mut child = Command::new(env!("CARGO"))

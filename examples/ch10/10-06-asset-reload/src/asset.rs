@@ -232,7 +232,8 @@ pub struct WatchedFile {
     pending: Option<Pending>,
     /// A failure to move the watches, reported by the next `check` once the read is handed out.
     watch_error: Option<io::Error>,
-    /// `WRITE_QUIET` (a test shortens it).
+    /// How long a write not yet closed is waited for: `WRITE_QUIET`, in a field so that a test
+    /// can wait less.
     write_quiet: Duration,
 }
 

@@ -473,7 +473,7 @@ fn read_failure_child() {
         "poll" => Box::new(PolledFile::open(&path).expect("poll").0),
         _ => {
             let mut watched = WatchedFile::open(&path).expect("watch").0;
-            // The read is tried again `WRITE_QUIET` after it failed; the same path, sooner.
+            // The read is tried again `WRITE_QUIET` after it failed; the same code, sooner.
             watched.set_write_quiet(Duration::from_millis(300));
             Box::new(watched)
         }

@@ -31,7 +31,7 @@ pub enum Trigger {
 pub struct Triggers {
     pub watch_file: bool,
     /// How long the file must be quiet before a watch event reloads it: `DEBOUNCE` in the
-    /// server; the tests, which save one file at a time, pass less.
+    /// server; the tests, which save by rename, pass 10 ms.
     pub debounce: Duration,
     pub sighup: bool,
 }

@@ -32,8 +32,9 @@ async fn next_report(reports: &mut tokio::sync::mpsc::UnboundedReceiver<Report>)
 
 const WATCH_ONLY: Triggers = Triggers {
     watch_file: true,
-    // Each test saves by rename, one event a save: what they check does not depend on the
-    // debounce, and the load test's 30 saves wait for it 30 times. The binary uses `DEBOUNCE`.
+    // Each test saves by rename, whose events come together: what they check does not depend
+    // on the debounce, and the load test's 30 saves wait for it 30 times. The binary, which
+    // the other tests start, uses `DEBOUNCE`.
     debounce: Duration::from_millis(10),
     sighup: false, // signals are process-wide: only the spawned binary gets them
 };

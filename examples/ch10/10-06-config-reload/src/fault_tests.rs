@@ -336,7 +336,7 @@ fn a_reload_asked_for_during_an_open_write_waits_for_the_save() {
 
 #[test]
 fn a_writer_that_never_closes_is_read_after_write_quiet() {
-    // The program waits 1 s; a shorter quiet here checks the same path sooner.
+    // The program waits 1 s; a shorter quiet here runs the same code sooner.
     let options = Options {
         write_quiet: Duration::from_millis(300),
         ..TEST_OPTIONS

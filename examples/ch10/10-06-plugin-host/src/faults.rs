@@ -39,8 +39,8 @@ pub const FAULTS: [&str; 12] = [
 pub const FAULT_VAR: &str = "GREETER_FAULT";
 pub const PLUGINS_VAR: &str = "GREETER_FAULT_PLUGINS";
 
-/// How long a call may run before the watchdog reports it: the child-process host's call
-/// timeout, so that both columns of the table wait as long.
+/// How long a call may run before the watchdog reports it: the call timeout the child-process
+/// column's endless-loop row sets, so that both columns wait as long.
 const CALL_LIMIT: Duration = Duration::from_millis(500);
 /// How long a child the watchdog reported is given before the kill.
 const GRACE: Duration = Duration::from_millis(500);

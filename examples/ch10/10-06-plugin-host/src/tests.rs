@@ -59,16 +59,25 @@ fn built() -> &'static Built {
             fixture("thread-local", "thread_local", &[]),
             plugin_crate_source(),
         ];
-        let ours = sources.len();
-        // The fault table's plugins, but those above (the same names, the same cfgs).
+        let own_count = sources.len();
+        // The fault table's plugins, except those already listed (one name, one build: the
+        // same source and cfgs, checked).
         for fault_plugin in faults::plugin_sources() {
-            match sources.iter().find(|ours| ours.name == fault_plugin.name) {
-                Some(same) => assert_eq!(same.cfgs, fault_plugin.cfgs, "{}", same.name),
+            match sources
+                .iter()
+                .find(|source| source.name == fault_plugin.name)
+            {
+                Some(same) => assert_eq!(
+                    (&same.source, same.cfgs),
+                    (&fault_plugin.source, fault_plugin.cfgs),
+                    "{}",
+                    same.name
+                ),
                 None => sources.push(fault_plugin),
             }
         }
         let mut paths = compiler.build_all(&sources).unwrap();
-        paths.truncate(ours);
+        paths.truncate(own_count);
         let [
             v1,
             v2,

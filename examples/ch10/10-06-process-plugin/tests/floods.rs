@@ -63,7 +63,10 @@ fn wait_until_blocked(pid: u32, still: Duration) -> u64 {
         if now == written && is_asleep(pid) {
             return now;
         }
-        assert!(Instant::now() < give_up, "still writing after 20 s");
+        assert!(
+            Instant::now() < give_up,
+            "still writing or not asleep after 20 s"
+        );
         written = now;
     }
 }
